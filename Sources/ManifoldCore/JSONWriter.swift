@@ -1,0 +1,97 @@
+/// Renders `JSONValue`s as compact UTF-8 JSON.
+public enum JSONWriter {
+    /// The JSON text of `value`.
+    public static func bytes(_ value: JSONValue) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, into: &out)
+        return out
+    }
+
+    /// The JSON text of `value` as a string.
+    public static func string(_ value: JSONValue) -> String {
+        String(decoding: bytes(value), as: UTF8.self)
+    }
+
+    /// Appends the JSON text of `value` to `out`.
+    public static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): writeNumber(n, into: &out)
+        case .string(let s): writeString(s, into: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(element, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let object):
+            out.append(UInt8(ascii: "{"))
+            for (i, member) in object.members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(member.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(member.value, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends a number; quoted numbers and non-finite values render as strings, the forms
+    /// the proto3 JSON mapping uses (`"42"`, `"NaN"`, `"Infinity"`).
+    public static func writeNumber(_ number: JSONNumber, into out: inout [UInt8]) {
+        let text = numberText(number)
+        let quote = number.quoted || !number.doubleValue.isFinite
+        if quote { out.append(UInt8(ascii: "\"")) }
+        out.append(contentsOf: text.utf8)
+        if quote { out.append(UInt8(ascii: "\"")) }
+    }
+
+    /// The digits of a number, without quotes.
+    public static func numberText(_ number: JSONNumber) -> String {
+        switch number.storage {
+        case .int(let v): return String(v)
+        case .uint(let v): return String(v)
+        case .float(let v): return floatingText(v, integral: number.int64Value)
+        case .double(let v): return floatingText(v, integral: number.int64Value)
+        }
+    }
+
+    private static func floatingText<F: BinaryFloatingPoint & LosslessStringConvertible>(
+        _ value: F,
+        integral: Int64?
+    ) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
+        // Integral values below 2^53 print without a fraction ("3", not "3.0"), as other
+        // proto3 JSON implementations do; larger ones keep Swift's exponent form.
+        if let integral, integral.magnitude < (1 << 53) { return String(integral) }
+        return value.description
+    }
+
+    /// Appends `string` as a JSON string literal.
+    public static func writeString(_ string: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 0xF))
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+}

@@ -1,0 +1,244 @@
+import Foundation
+import ManifoldSchema
+import Yams
+
+/// Reads a gateway config file into a `GatewayConfig`, collecting every problem with its
+/// line and column instead of stopping at the first. Unknown keys are errors: a typo in a
+/// config must not silently change what the gateway does.
+public enum ConfigLoader {
+    /// Loads and checks the shape of the config at `path`.
+    /// - Throws: `ConfigError` listing every problem found.
+    public static func load(path: String) throws(ConfigError) -> GatewayConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(diagnostics: [ConfigDiagnostic(file: path, line: 1, column: 1, path: "", message: "cannot read the file")])
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(String(decoding: data, as: UTF8.self), file: path, baseDirectory: base)
+    }
+
+    /// Parses config text; relative paths resolve against `baseDirectory`.
+    public static func parse(_ text: String, file: String, baseDirectory: String) throws(ConfigError) -> GatewayConfig {
+        var reader = NodeReader(file: file)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigError(diagnostics: [ConfigDiagnostic(file: file, line: 1, column: 1, path: "", message: "the config is empty")])
+            }
+            root = node
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(diagnostics: [ConfigDiagnostic(file: file, line: 1, column: 1, path: "", message: "invalid YAML: \(error)")])
+        }
+        let config = reader.gatewayConfig(root, baseDirectory: baseDirectory)
+        guard reader.diagnostics.isEmpty, let config else { throw ConfigError(diagnostics: reader.diagnostics) }
+        return config
+    }
+}
+
+/// Walks the YAML node tree, turning nodes into config values and problems into diagnostics.
+private struct NodeReader {
+    let file: String
+    var diagnostics: [ConfigDiagnostic] = []
+
+    init(file: String) { self.file = file }
+
+    static let routeMethods = ["get", "post", "put", "patch", "delete"]
+
+    mutating func gatewayConfig(_ root: Node, baseDirectory: String) -> GatewayConfig? {
+        guard let top = mapping(root, at: "", allowed: ["server", "schema", "json", "backends", "routes"]) else { return nil }
+        var server = ServerConfig.defaults
+        if let node = top["server"], let map = mapping(node, at: "server", allowed: ["listen", "max_body_size"]) {
+            if let listen = map["listen"], let value = string(listen, at: "server.listen") {
+                if let (host, port) = hostPort(value.value) {
+                    server.host = host
+                    server.port = port
+                } else {
+                    report(listen, "server.listen", "expected HOST:PORT, got \"\(value.value)\"")
+                }
+            }
+            if let size = map["max_body_size"], let value = int(size, at: "server.max_body_size") { server.maxBodySize = value }
+        }
+
+        var schema = SchemaConfig(protoRoots: [], descriptorSets: [])
+        if let node = top["schema"], let map = mapping(node, at: "schema", allowed: ["protos", "descriptor_sets"]) {
+            schema.protoRoots = strings(map["protos"], at: "schema.protos").map { resolve($0.value, base: baseDirectory) }
+            schema.descriptorSets = strings(map["descriptor_sets"], at: "schema.descriptor_sets").map { resolve($0.value, base: baseDirectory) }
+        }
+        if schema.protoRoots.isEmpty && schema.descriptorSets.isEmpty {
+            report(root, "schema", "name at least one of schema.protos or schema.descriptor_sets")
+        }
+
+        var json = JSONOptions.defaults
+        if let node = top["json"], let map = mapping(node, at: "json", allowed: ["names", "emit_defaults", "enums", "ignore_unknown_fields"]) {
+            if let names = map["names"], let value = choice(names, at: "json.names", among: ["camel", "proto"]) {
+                json.fieldNames = value == "proto" ? .proto : .camel
+            }
+            if let node = map["emit_defaults"], let value = bool(node, at: "json.emit_defaults") { json.emitDefaults = value }
+            if let enums = map["enums"], let value = choice(enums, at: "json.enums", among: ["names", "numbers"]) {
+                json.enumsAsNumbers = value == "numbers"
+            }
+            if let node = map["ignore_unknown_fields"], let value = bool(node, at: "json.ignore_unknown_fields") {
+                json.ignoreUnknownFields = value
+            }
+        }
+
+        var backends: [BackendConfig] = []
+        if let node = top["backends"], let map = mapping(node, at: "backends", allowed: nil) {
+            for (key, value) in map {
+                let name = key.string ?? ""
+                let path = "backends.\(name)"
+                guard let fields = mapping(value, at: path, allowed: ["services", "targets", "timeout"]) else { continue }
+                let targets = strings(fields["targets"], at: path + ".targets")
+                for target in targets where hostPort(target.value) == nil {
+                    report(at: target, path + ".targets", "expected HOST:PORT, got \"\(target.value)\"")
+                }
+                if targets.isEmpty { report(value, path, "a backend needs at least one target") }
+                var timeout = BackendConfig.defaultTimeout
+                if let node = fields["timeout"], let value = duration(node, at: path + ".timeout") { timeout = value }
+                backends.append(
+                    BackendConfig(name: name, services: strings(fields["services"], at: path + ".services"), targets: targets, timeout: timeout)
+                )
+            }
+        }
+
+        var routes: [RouteConfig] = []
+        if let node = top["routes"], let list = sequence(node, at: "routes") {
+            for (index, item) in list.enumerated() {
+                if let route = self.route(item, at: "routes[\(index)]") { routes.append(route) }
+            }
+        }
+        return GatewayConfig(file: file, baseDirectory: baseDirectory, server: server, schema: schema, json: json, backends: backends, routes: routes)
+    }
+
+    private mutating func route(_ node: Node, at path: String) -> RouteConfig? {
+        guard let map = mapping(node, at: path, allowed: Self.routeMethods + ["calls", "timeout"]) else { return nil }
+        let methods = Self.routeMethods.filter { map[$0] != nil }
+        guard methods.count == 1, let method = methods.first, let pathNode = map[method],
+            let template = string(pathNode, at: "\(path).\(method)")
+        else {
+            report(node, path, "a route needs exactly one of \(Self.routeMethods.joined(separator: ", ")) with its path")
+            return nil
+        }
+        var calls: [CallConfig] = []
+        if let callsNode = map["calls"], let callMap = mapping(callsNode, at: path + ".calls", allowed: nil) {
+            for (key, value) in callMap {
+                let name = key.string ?? ""
+                let callPath = "\(path).calls.\(name)"
+                guard let fields = mapping(value, at: callPath, allowed: ["rpc", "timeout"]) else { continue }
+                guard let rpcNode = fields["rpc"], let rpc = string(rpcNode, at: callPath + ".rpc") else {
+                    report(value, callPath, "a call needs an rpc")
+                    continue
+                }
+                let timeout = fields["timeout"].flatMap { duration($0, at: callPath + ".timeout") }
+                calls.append(CallConfig(name: located(key, name), rpc: rpc, timeout: timeout))
+            }
+        }
+        if calls.count != 1 {
+            report(node, path + ".calls", "a route needs exactly one call (composition of several calls is not built yet)")
+        }
+        let timeout = map["timeout"].flatMap { duration($0, at: path + ".timeout") } ?? RouteConfig.defaultTimeout
+        return RouteConfig(method: method.uppercased(), path: template, calls: calls, timeout: timeout)
+    }
+
+    // MARK: - Node helpers
+
+    private mutating func mapping(_ node: Node, at path: String, allowed: [String]?) -> Node.Mapping? {
+        guard let map = node.mapping else {
+            report(node, path, "expected a mapping")
+            return nil
+        }
+        if let allowed {
+            for key in map.keys where !allowed.contains(key.string ?? "") {
+                report(key, path.isEmpty ? (key.string ?? "") : "\(path).\(key.string ?? "")",
+                       "unknown key; expected one of \(allowed.joined(separator: ", "))")
+            }
+        }
+        return map
+    }
+
+    private mutating func sequence(_ node: Node, at path: String) -> Node.Sequence? {
+        guard let list = node.sequence else {
+            report(node, path, "expected a list")
+            return nil
+        }
+        return list
+    }
+
+    private mutating func string(_ node: Node, at path: String) -> Located<String>? {
+        guard let scalar = node.scalar else {
+            report(node, path, "expected a string")
+            return nil
+        }
+        return located(node, scalar.string)
+    }
+
+    private mutating func strings(_ node: Node?, at path: String) -> [Located<String>] {
+        guard let node else { return [] }
+        guard let list = sequence(node, at: path) else { return [] }
+        return list.enumerated().compactMap { index, item in string(item, at: "\(path)[\(index)]") }
+    }
+
+    private mutating func int(_ node: Node, at path: String) -> Int? {
+        guard let text = node.scalar?.string, let value = Int(text), value > 0 else {
+            report(node, path, "expected a positive integer")
+            return nil
+        }
+        return value
+    }
+
+    private mutating func bool(_ node: Node, at path: String) -> Bool? {
+        switch node.scalar?.string {
+        case "true": return true
+        case "false": return false
+        default:
+            report(node, path, "expected true or false")
+            return nil
+        }
+    }
+
+    private mutating func choice(_ node: Node, at path: String, among choices: [String]) -> String? {
+        guard let text = node.scalar?.string, choices.contains(text) else {
+            report(node, path, "expected one of \(choices.joined(separator: ", "))")
+            return nil
+        }
+        return text
+    }
+
+    private mutating func duration(_ node: Node, at path: String) -> Duration? {
+        guard let text = node.scalar?.string, let value = DurationParser.parse(text) else {
+            report(node, path, "expected a duration such as 150ms, 2s or 1m")
+            return nil
+        }
+        return value
+    }
+
+    private func located(_ node: Node, _ value: String) -> Located<String> {
+        Located(value: value, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+    }
+
+    private mutating func report(_ node: Node, _ path: String, _ message: String) {
+        diagnostics.append(
+            ConfigDiagnostic(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: path, message: message)
+        )
+    }
+
+    private mutating func report(at value: Located<String>, _ path: String, _ message: String) {
+        diagnostics.append(ConfigDiagnostic(file: file, line: value.line, column: value.column, path: path, message: message))
+    }
+
+    private func resolve(_ path: String, base: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
+    }
+}
+
+/// Splits `host:port` (the host may be a bracketed IPv6 address).
+func hostPort(_ text: String) -> (String, Int)? {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+        (0...65535).contains(port)
+    else { return nil }
+    var host = String(text[..<colon])
+    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+    guard !host.isEmpty else { return nil }
+    return (host, port)
+}

@@ -1,0 +1,63 @@
+import Hummingbird
+public import Logging
+import ManifoldSchema
+import ManifoldTransport
+public import ServiceLifecycle
+
+/// The gateway: a loaded config compiled against its schema, ready to serve.
+///
+/// A `Service`: run it in a `ServiceGroup`, which also shuts it down gracefully.
+public struct Gateway: Service {
+    public let config: GatewayConfig
+    let snapshot: GatewaySnapshot
+    let logger: Logger
+    /// Overrides the configured port (0 picks a free one).
+    public var portOverride: Int?
+    /// Called with the bound port once the server accepts connections.
+    public var onListening: @Sendable (Int) async -> Void = { _ in }
+
+    /// Loads the schema a config names and compiles the config against it.
+    /// - Throws: `ConfigError` (config problems, each with its line) or `SchemaError`
+    ///   (protos that do not compile).
+    public init(config: GatewayConfig, logger: Logger = Logger(label: "manifold.gateway")) throws {
+        let schema = try Schema.load(protoRoots: config.schema.protoRoots, descriptorSetFiles: config.schema.descriptorSets)
+        self.config = config
+        self.snapshot = try GatewaySnapshot.build(config: config, schema: schema)
+        self.logger = logger
+    }
+
+    /// One line per route: method, path template and the rpc it calls.
+    public var routeSummary: [String] {
+        snapshot.routes.map { route in
+            "\(route.method) \(route.template) -> \(route.call.name): \(route.call.method.fullName) (backend \(route.call.backendName), timeout \(route.call.timeout))"
+        }
+    }
+
+    /// Serves until the enclosing service group shuts down.
+    public func run() async throws {
+        let onListening = self.onListening
+        let application = Application(
+            responder: GatewayResponder(snapshot: snapshot, logger: logger),
+            configuration: ApplicationConfiguration(
+                address: .hostname(config.server.host, port: portOverride ?? config.server.port),
+                serverName: "manifold"
+            ),
+            services: [BackendShutdownService(clients: Array(snapshot.backends.values))],
+            onServerRunning: { channel in
+                await onListening(channel.localAddress?.port ?? 0)
+            },
+            logger: logger
+        )
+        try await application.run()
+    }
+}
+
+/// Closes the backend connections when the gateway shuts down.
+private struct BackendShutdownService: Service {
+    let clients: [GRPCBackendClient]
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        for client in clients { await client.shutdown() }
+    }
+}

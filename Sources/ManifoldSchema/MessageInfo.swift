@@ -1,0 +1,77 @@
+/// A message type of a loaded schema, with its fields in declaration order and where each
+/// one lives in the protobuf-c struct.
+package struct MessageInfo: Sendable {
+    /// Fully qualified name without a leading dot (`shop.catalog.v1.Product`).
+    package let fullName: String
+    package let fields: [FieldInfo]
+    /// Field index by proto name and by JSON name; the JSON mapping accepts both.
+    package let fieldsByName: [String: Int]
+    package let oneofs: [OneofInfo]
+    /// Whether this is the synthetic entry type of a `map<K, V>` field.
+    package let isMapEntry: Bool
+    /// `sizeof` the protobuf-c struct.
+    package let structSize: Int
+}
+
+/// A real (not synthetic) oneof: its name and where its case number lives.
+package struct OneofInfo: Sendable {
+    package let name: String
+    package let caseOffset: Int
+}
+
+/// One field of a message type.
+package struct FieldInfo: Sendable {
+    /// How the field records presence, after protobuf-c's labels.
+    package enum Cardinality: Sendable {
+        /// proto3 field without presence: absent when it holds its default (LABEL_NONE).
+        case implicit
+        /// Explicit presence: a `has_` flag, a non-NULL pointer or a oneof case (LABEL_OPTIONAL).
+        case optional
+        /// proto2 `required` (LABEL_REQUIRED).
+        case required
+        /// A list, or the entries of a map (LABEL_REPEATED).
+        case repeated
+    }
+
+    package let name: String
+    package let jsonName: String
+    package let number: Int32
+    package let type: FieldType
+    package let cardinality: Cardinality
+    /// The message type's index in the schema, for message fields.
+    package let messageIndex: Int?
+    /// The enum type's index in the schema, for enum fields.
+    package let enumIndex: Int?
+    /// The index into the message's `oneofs`, for members of a real oneof.
+    package let oneofIndex: Int?
+    package let isMap: Bool
+    package let isPacked: Bool
+    /// proto2 `[default = ...]`, as descriptor.proto spells it.
+    package let defaultValue: String?
+    /// Offset of the value (or of the array pointer, for repeated fields) in the struct.
+    package let offset: Int
+    /// Offset of the `has_` flag, the `n_` count or the oneof case; nil when there is none.
+    package let quantifierOffset: Int?
+}
+
+/// An enum type of a loaded schema.
+package struct EnumInfo: Sendable {
+    package let fullName: String
+    /// Values in declaration order; the first is the default.
+    package let values: [(name: String, number: Int32)]
+    package let numbersByName: [String: Int32]
+    /// The first name declared for each number (aliases share a number).
+    package let namesByNumber: [Int32: String]
+}
+
+/// An RPC method of a loaded schema.
+public struct MethodInfo: Sendable {
+    /// `package.Service/Method`, as configs name it.
+    public let fullName: String
+    /// The HTTP/2 `:path` of the method: `/package.Service/Method`.
+    public let path: String
+    package let inputIndex: Int
+    package let outputIndex: Int
+    public let clientStreaming: Bool
+    public let serverStreaming: Bool
+}

@@ -1,0 +1,170 @@
+"""Shared plumbing for the Python gRPC backends used by Manifold's tests and examples.
+
+Protos are compiled at start-up with grpc_tools' protoc into a temporary
+directory, so no generated code is committed. Every server also answers two
+raw-bytes methods, /manifold.test.Stats/Peers and /manifold.test.Stats/Reset,
+which let a test see how many distinct connections (peers) reached the
+backend's real methods.
+"""
+
+import argparse
+import atexit
+import importlib
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from concurrent import futures
+
+import grpc
+import grpc_tools
+from grpc_tools import protoc
+
+STATS_SERVICE = "manifold.test.Stats"
+
+
+def load_protos(proto_root, proto_files):
+    """Compiles proto_files (paths relative to proto_root) and imports them.
+
+    Returns one (pb2, pb2_grpc) module pair per file, in the order given.
+    """
+    out_dir = tempfile.mkdtemp(prefix="manifold-protos-")
+    atexit.register(shutil.rmtree, out_dir, ignore_errors=True)
+    well_known = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
+    args = [
+        "grpc_tools.protoc",  # argv[0], ignored by protoc
+        "-I", proto_root,
+        "-I", well_known,
+        "--python_out=" + out_dir,
+        "--grpc_python_out=" + out_dir,
+        *proto_files,
+    ]
+    if protoc.main(args) != 0:
+        raise RuntimeError("protoc failed for %s" % ", ".join(proto_files))
+
+    # Generated modules import each other by package path (e.g.
+    # `from shop.catalog.v1 import catalog_pb2`), resolved as namespace packages.
+    sys.path.insert(0, out_dir)
+    importlib.invalidate_caches()
+    modules = []
+    for proto in proto_files:
+        base = proto[: -len(".proto")].replace("/", ".")
+        modules.append((importlib.import_module(base + "_pb2"),
+                        importlib.import_module(base + "_pb2_grpc")))
+    return modules
+
+
+class PeerRecorder(grpc.ServerInterceptor):
+    """Records context.peer() of every call except the Stats methods themselves."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._peers = set()
+
+    def count(self):
+        with self._lock:
+            return len(self._peers)
+
+    def reset(self):
+        with self._lock:
+            self._peers.clear()
+
+    def _record(self, context):
+        with self._lock:
+            self._peers.add(context.peer())
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None or handler_call_details.method.startswith("/" + STATS_SERVICE + "/"):
+            return handler
+        # The interceptor API has no access to the call context, so wrap the
+        # behaviour function of whichever kind of handler this is.
+        wrapped = {}
+        for kind in ("unary_unary", "unary_stream", "stream_unary", "stream_stream"):
+            behaviour = getattr(handler, kind)
+            if behaviour is not None:
+                wrapped[kind] = self._wrap(behaviour)
+        return handler._replace(**wrapped)
+
+    def _wrap(self, behaviour):
+        def recorded(request, context):
+            self._record(context)
+            return behaviour(request, context)
+        return recorded
+
+
+def _stats_handler(recorder):
+    def peers(_request, _context):
+        return str(recorder.count()).encode("utf-8")
+
+    def reset(_request, _context):
+        recorder.reset()
+        return b""
+
+    # No (de)serializers: requests and replies are raw bytes.
+    raw = dict(request_deserializer=None, response_serializer=None)
+    return grpc.method_handlers_generic_handler(STATS_SERVICE, {
+        "Peers": grpc.unary_unary_rpc_method_handler(peers, **raw),
+        "Reset": grpc.unary_unary_rpc_method_handler(reset, **raw),
+    })
+
+
+def parse_args(default_port=0, description=None):
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, default=default_port,
+                        help="port on 127.0.0.1 (0 picks a free one; default %(default)s)")
+    parser.add_argument("--exit-with-stdin", action="store_true",
+                        help="exit when stdin closes, so a test harness that dies takes us with it")
+    return parser.parse_args()
+
+
+def _stop_when_stdin_closes(server):
+    """Stops the server once stdin reaches EOF (the parent test process is gone)."""
+    def watch():
+        # os.read, not sys.stdin: a daemon thread inside the buffered reader would abort
+        # interpreter shutdown.
+        while os.read(0, 4096):
+            pass
+        server.stop(0)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def serve(servicers_adders, port, exit_with_stdin=False):
+    """Serves until SIGTERM or SIGINT.
+
+    servicers_adders: iterable of (add_XServicer_to_server, servicer) pairs.
+    Prints `LISTENING <port>` once the port is bound.
+    """
+    # Both signals raise KeyboardInterrupt in the main thread. Set SIGINT
+    # explicitly too: a shell starting us in the background leaves it ignored.
+    # Some parents (Swift Foundation's Process among them) start children with these
+    # signals blocked; unblock them or SIGTERM would never arrive.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, signal.default_int_handler)
+
+    recorder = PeerRecorder()
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=256),
+        interceptors=[recorder],
+        # Without this a second server could silently share a busy port.
+        options=[("grpc.so_reuseport", 0)],
+    )
+    for add, servicer in servicers_adders:
+        add(servicer, server)
+    server.add_generic_rpc_handlers((_stats_handler(recorder),))
+    bound = server.add_insecure_port("127.0.0.1:%d" % port)
+    server.start()
+    try:
+        print("LISTENING %d" % bound, flush=True)
+        if exit_with_stdin:
+            _stop_when_stdin_closes(server)
+        server.wait_for_termination()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        # Grace 0 cancels in-flight calls; handlers that poll
+        # context.is_active() then return and the worker threads can exit.
+        server.stop(0).wait()

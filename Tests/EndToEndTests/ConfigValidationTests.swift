@@ -1,0 +1,69 @@
+import ManifoldGateway
+import TestSupport
+import Testing
+
+/// Config problems are found at load, each with file, line and column.
+@Suite struct ConfigValidationTests {
+    @Test func shapeErrorsPointAtTheirLines() {
+        let text = """
+        server:
+          listen: nowhere
+          colour: blue
+        schema:
+          protos: [protos]
+        backends:
+          catalog:
+            services: [shop.catalog.v1.CatalogService]
+            targets: [127.0.0.1:50051]
+            timeout: soon
+        routes:
+          - get: /products/{id}
+            calls: {}
+        """
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.parse(text, file: "shop.yaml", baseDirectory: Repository.root) }
+        #expect(
+            error?.diagnostics.map(\.description) == [
+                "shop.yaml:2:11: error: server.listen: expected HOST:PORT, got \"nowhere\"",
+                "shop.yaml:3:3: error: server.colour: unknown key; expected one of listen, max_body_size",
+                "shop.yaml:10:14: error: backends.catalog.timeout: expected a duration such as 150ms, 2s or 1m",
+                "shop.yaml:12:5: error: routes[0].calls: a route needs exactly one call (composition of several calls is not built yet)",
+            ]
+        )
+    }
+
+    @Test func schemaErrorsPointAtTheirLines() throws {
+        let text = """
+        schema:
+          protos: [protos]
+        backends:
+          catalog:
+            services: [shop.catalog.v1.CatalogService, shop.Nope]
+            targets: [127.0.0.1:50051]
+        routes:
+          - get: /products/{sku}
+            calls:
+              product:
+                rpc: shop.catalog.v1.CatalogService/GetProduct
+          - get: /things
+            calls:
+              thing:
+                rpc: shop.catalog.v1.CatalogService/Missing
+        """
+        let config = try ConfigLoader.parse(text, file: "shop.yaml", baseDirectory: Repository.root)
+        let error = #expect(throws: ConfigError.self) { try Gateway(config: config) }
+        #expect(
+            error?.diagnostics.map(\.description) == [
+                "shop.yaml:5:48: error: backends.catalog.services: the schema has no service shop.Nope",
+                "shop.yaml:8:10: error: routes[0].get: path parameter {sku} is not a field of shop.catalog.v1.GetProductRequest",
+                "shop.yaml:15:14: error: routes[1].calls.thing.rpc: the schema has no method shop.catalog.v1.CatalogService/Missing (write package.Service/Method)",
+            ]
+        )
+    }
+
+    @Test func theExampleConfigLoads() throws {
+        let config = try ConfigLoader.load(path: Repository.path("examples/shop.yaml"))
+        let gateway = try Gateway(config: config)
+        #expect(gateway.routeSummary.count == 1)
+        #expect(config.server.port == 8080)
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import ManifoldGateway
+import ServiceLifecycle
+import TestSupport
+
+/// Runs a gateway in-process on a free port for the duration of `body`.
+enum GatewayHarness {
+    /// The example shop config pointed at a backend on `backendPort`.
+    static func shopConfig(backendPort: Int, extraRoutes: String = "") -> String {
+        """
+        server:
+          listen: 127.0.0.1:0
+        schema:
+          protos: [\(Repository.path("protos"))]
+        backends:
+          catalog:
+            services: [shop.catalog.v1.CatalogService]
+            targets: [127.0.0.1:\(backendPort)]
+            timeout: 2s
+        routes:
+          - get: /products/{id}
+            calls:
+              product:
+                rpc: shop.catalog.v1.CatalogService/GetProduct
+        \(extraRoutes)
+        """
+    }
+
+    static func withGateway<T: Sendable>(config text: String, _ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let config = try ConfigLoader.parse(text, file: "test.yaml", baseDirectory: Repository.root)
+        var logger = Logger(label: "manifold.test")
+        logger.logLevel = .warning
+        var gateway = try Gateway(config: config, logger: logger)
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        gateway.portOverride = 0
+        gateway.onListening = { port in continuation.yield(port) }
+        let services = ServiceGroup(services: [gateway], logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await services.run()
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw BackendProcessError(message: "gateway did not start") }
+            do {
+                let result = try await body(port)
+                await services.triggerGracefulShutdown()
+                return result
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
+        }
+    }
+}

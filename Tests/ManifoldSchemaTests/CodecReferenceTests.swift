@@ -1,0 +1,131 @@
+import Foundation
+import ManifoldCore
+import ManifoldSchema
+import TestSupport
+import Testing
+
+/// The codec against protoc: what we encode, protoc decodes to the same message as the
+/// equivalent text format; what protoc encodes, we decode to the expected JSON.
+@Suite struct CodecReferenceTests {
+    static let schema: Schema = {
+        do {
+            return try Schema.load(protoRoots: [Protoc.root])
+        } catch {
+            fatalError("test protos must compile: \(error)")  // a broken fixture, not input
+        }
+    }()
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        let type: String
+        let json: String
+        let text: String
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(
+            name: "every scalar type",
+            type: "manifold.test.v1.EchoReply",
+            json: #"""
+            {"text":"héllo","peer":"ipv4:127.0.0.1:1","big":"-9007199254740993","ubig":"18446744073709551615",
+             "payload":"AAH+/w==","flag":true,"ratio":0.5,"score":2.25,"f32":7,"f64":"8","sf32":-9,"s32":-10,"u32":11,
+             "color":"COLOR_GREEN"}
+            """#,
+            text: #"""
+            text: "h\303\251llo" peer: "ipv4:127.0.0.1:1" big: -9007199254740993 ubig: 18446744073709551615
+            payload: "\000\001\376\377" flag: true ratio: 0.5 score: 2.25 f32: 7 f64: 8 sf32: -9 s32: -10 u32: 11
+            color: COLOR_GREEN
+            """#
+        ),
+        Case(
+            name: "nested, repeated and map fields",
+            type: "manifold.test.v1.EchoReply",
+            json: #"""
+            {"nested":{"label":"n","weight":"-5"},"items":[{"label":"a"},{"label":"b","weight":"7"}],
+             "numbers":[1,-2,3],"counts":{"a":1,"b":2}}
+            """#,
+            text: #"""
+            nested { label: "n" weight: -5 } items { label: "a" } items { label: "b" weight: 7 }
+            numbers: [1, -2, 3] counts { key: "a" value: 1 } counts { key: "b" value: 2 }
+            """#
+        ),
+        Case(
+            name: "explicit presence and oneof",
+            type: "manifold.test.v1.EchoReply",
+            json: #"{"maybe":0,"choiceNumber":3}"#,
+            text: "maybe: 0 choice_number: 3"
+        ),
+        Case(
+            name: "extreme values",
+            type: "manifold.test.v1.EchoReply",
+            json: #"""
+            {"big":"9223372036854775807","ratio":"-Infinity","score":"Infinity","sf32":2147483647,
+             "s32":-2147483648,"u32":4294967295}
+            """#,
+            text: "big: 9223372036854775807 s32: -2147483648 u32: 4294967295 sf32: 2147483647 score: inf ratio: -inf"
+        ),
+        Case(name: "empty message", type: "manifold.test.v1.EchoReply", json: "{}", text: ""),
+    ]
+
+    @Test(arguments: cases)
+    func encodesWhatProtocDecodes(_ c: Case) throws {
+        let codec = ProtoJSONCodec(schema: Self.schema)
+        let ours = try codec.encode(try JSONParser.parse(c.json), messageNamed: c.type)
+        let reference = try Protoc.encode(c.text, type: c.type)
+        #expect(try Protoc.decode(ours, type: c.type) == Protoc.decode(reference, type: c.type))
+    }
+
+    @Test(arguments: cases)
+    func decodesWhatProtocEncodes(_ c: Case) throws {
+        let codec = ProtoJSONCodec(schema: Self.schema)
+        let reference = try Protoc.encode(c.text, type: c.type)
+        let decoded = try reference.withUnsafeBytes { try codec.decode($0, messageNamed: c.type) }
+        // Compared as text: 64-bit integers must render as strings, fields in declaration order.
+        #expect(JSONWriter.string(decoded) == JSONWriter.string(try JSONParser.parse(c.json)))
+    }
+
+    @Test(arguments: cases)
+    func roundTripsJSON(_ c: Case) throws {
+        let codec = ProtoJSONCodec(schema: Self.schema)
+        let json = try JSONParser.parse(c.json)
+        let bytes = try codec.encode(json, messageNamed: c.type)
+        let back = try bytes.withUnsafeBytes { try codec.decode($0, messageNamed: c.type) }
+        #expect(JSONWriter.string(back) == JSONWriter.string(json))
+    }
+
+    @Test func acceptsProtoNamesAndNumericStrings() throws {
+        let codec = ProtoJSONCodec(schema: Self.schema)
+        let bytes = try codec.encode(try JSONParser.parse(#"{"choice_number":"42","f64":8}"#), messageNamed: "manifold.test.v1.EchoReply")
+        #expect(try Protoc.decode(bytes, type: "manifold.test.v1.EchoReply") == "f64: 8\nchoice_number: 42\n")
+    }
+
+    @Test func rendersProtoNamesAndDefaultsWhenAsked() throws {
+        let codec = ProtoJSONCodec(schema: Self.schema, options: JSONOptions(fieldNames: .proto, emitDefaults: true, enumsAsNumbers: true))
+        let bytes = try Protoc.encode("choice_text: \"x\" color: COLOR_RED", type: "manifold.test.v1.EchoReply")
+        let json = try bytes.withUnsafeBytes { try codec.decode($0, messageNamed: "manifold.test.v1.EchoReply") }
+        #expect(json["choice_text"] == .string("x"))
+        #expect(json["color"] == .int(1))
+        #expect(json["rating_count"] == nil)
+        #expect(json["text"] == .string(""))
+        #expect(json["numbers"] == .array([]))
+        #expect(json["counts"] == .object(JSONObject()))
+        #expect(json["maybe"] == nil)  // explicit presence: absent stays absent
+        #expect(json["nested"] == nil)
+    }
+
+    @Test func skipsUnknownFieldsFromANewerSchema() throws {
+        // Field 99 is not in EchoRequest; a newer backend might send it.
+        let bytes: [UInt8] = [0x0A, 0x02, 0x68, 0x69, 0x98, 0x06, 0x01]  // text: "hi", field 99 varint 1
+        let json = try bytes.withUnsafeBytes { try ProtoJSONCodec(schema: Self.schema).decode($0, messageNamed: "manifold.test.v1.EchoRequest") }
+        #expect(json == .object(JSONObject([("text", .string("hi"))])))
+    }
+
+    @Test func rejectsGarbageBytes() {
+        let bytes: [UInt8] = [0x0A, 0xFF]  // a length prefix running past the end
+        let error = #expect(throws: SchemaError.self) {
+            try bytes.withUnsafeBytes { try ProtoJSONCodec(schema: Self.schema).decode($0, messageNamed: "manifold.test.v1.EchoRequest") }
+        }
+        #expect(error?.code == .invalidMessage)
+    }
+}

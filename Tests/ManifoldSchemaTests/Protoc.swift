@@ -1,0 +1,41 @@
+import Foundation
+import TestSupport
+
+/// Runs the system protoc on the test protos, the reference encoder and decoder the codec
+/// is held to.
+enum Protoc {
+    static let root = Repository.path("Tests/Protos")
+    static let file = "manifold/test/v1/echo.proto"
+
+    /// `protoc --encode=TYPE`: text format in, binary out.
+    static func encode(_ text: String, type: String) throws -> [UInt8] {
+        try run(["--encode=\(type)", "-I", root, file], input: Array(text.utf8))
+    }
+
+    /// `protoc --decode=TYPE`: binary in, text format out.
+    static func decode(_ bytes: [UInt8], type: String) throws -> String {
+        String(decoding: try run(["--decode=\(type)", "-I", root, file], input: bytes), as: UTF8.self)
+    }
+
+    private static func run(_ arguments: [String], input: [UInt8]) throws -> [UInt8] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["protoc"] + arguments
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        try stdin.fileHandleForWriting.write(contentsOf: Data(input))
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw BackendProcessError(message: "protoc \(arguments.joined(separator: " ")): \(String(decoding: errors, as: UTF8.self))")
+        }
+        return [UInt8](output)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// A Python grpcio server started for a test: the independent gRPC implementation Manifold
+/// interoperates with. It prints `LISTENING <port>` once it accepts connections, and exits
+/// when stopped or when its stdin closes (so it never outlives a crashed test run).
+public final class BackendProcess: @unchecked Sendable {
+    // @unchecked: `process` and the pipes are set once in init; Process itself is thread-safe
+    // for terminate/wait, the only calls made after init.
+    public let port: Int
+    private let process: Process
+    private let stdin: Pipe
+
+    /// Starts `script` (relative to the repository root) with `--port 0` and `arguments`.
+    public init(script: String, arguments: [String] = []) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-u", Repository.path(script), "--port", "0", "--exit-with-stdin"] + arguments
+        let stdout = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = stdout
+        process.standardInput = stdin
+        try process.run()
+        self.process = process
+        self.stdin = stdin
+
+        var output = Data()
+        let deadline = Date().addingTimeInterval(30)
+        var port: Int?
+        while port == nil, Date() < deadline {
+            let chunk = stdout.fileHandleForReading.availableData
+            if chunk.isEmpty { break }  // the process exited
+            output.append(chunk)
+            for line in String(decoding: output, as: UTF8.self).split(separator: "\n") where line.hasPrefix("LISTENING ") {
+                port = Int(line.dropFirst("LISTENING ".count))
+            }
+        }
+        guard let port else {
+            process.terminate()
+            throw BackendProcessError(message: "\(script) did not start: \(String(decoding: output, as: UTF8.self))")
+        }
+        self.port = port
+    }
+
+    /// Stops the server (SIGTERM) and waits for it to exit.
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// Kills the server abruptly (SIGKILL), as a crashing backend would die.
+    public func kill() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+public struct BackendProcessError: Error, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { message }
+}
