@@ -168,15 +168,7 @@ struct MessageEncoder {
     // MARK: - Scalars
 
     private func integer(_ value: JSONValue, in range: ClosedRange<Int64>) throws(SchemaError) -> Int64 {
-        let number: JSONNumber
-        switch value {
-        case .number(let n): number = n
-        case .string(let s):
-            guard let parsed = Self.numberFromString(s) else { throw SchemaError(.invalidJSON, "\"\(s)\" is not an integer") }
-            number = parsed
-        default: throw typeMismatch("an integer", value)
-        }
-        guard number.isIntegral else { throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is not an integer") }
+        let number = try integralNumber(value, expected: "an integer")
         guard let exact = number.int64Value, range.contains(exact) else {
             throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is out of range [\(range.lowerBound), \(range.upperBound)]")
         }
@@ -184,19 +176,25 @@ struct MessageEncoder {
     }
 
     private func unsignedInteger(_ value: JSONValue, max: UInt64) throws(SchemaError) -> UInt64 {
+        let number = try integralNumber(value, expected: "a non-negative integer")
+        guard let exact = number.uint64Value, exact <= max else {
+            throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is out of range [0, \(max)]")
+        }
+        return exact
+    }
+
+    /// An integral number, written as a JSON number or inside a string (`"42"`).
+    private func integralNumber(_ value: JSONValue, expected: String) throws(SchemaError) -> JSONNumber {
         let number: JSONNumber
         switch value {
         case .number(let n): number = n
         case .string(let s):
             guard let parsed = Self.numberFromString(s) else { throw SchemaError(.invalidJSON, "\"\(s)\" is not an integer") }
             number = parsed
-        default: throw typeMismatch("a non-negative integer", value)
+        default: throw typeMismatch(expected, value)
         }
         guard number.isIntegral else { throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is not an integer") }
-        guard let exact = number.uint64Value, exact <= max else {
-            throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is out of range [0, \(max)]")
-        }
-        return exact
+        return number
     }
 
     private func floating(_ value: JSONValue) throws(SchemaError) -> Double {
