@@ -11,7 +11,25 @@ struct MessageEncoder {
     let arena: Arena
     let options: JSONOptions
 
-    /// A new struct for message `messageIndex`, filled from `object`.
+    /// A new struct for message `messageIndex`, filled from `value`: an object of its fields,
+    /// or the special JSON form of a well-known type.
+    func makeMessage(from value: JSONValue, messageIndex: Int) throws(SchemaError) -> UnsafeMutableRawPointer {
+        switch schema.messages[messageIndex].wellKnown {
+        case .any?:
+            return try makeAny(value, messageIndex: messageIndex)
+        case let kind?:
+            do throws(SchemaError) {
+                return try makeMessage(try WellKnownJSON.fieldObject(kind, from: value), messageIndex: messageIndex)
+            } catch {
+                throw error.hidingFields(of: kind)
+            }
+        case nil:
+            guard case .object(let object) = value else { throw typeMismatch("an object", value) }
+            return try makeMessage(object, messageIndex: messageIndex)
+        }
+    }
+
+    /// A new struct for message `messageIndex`, filled from an object of its fields.
     func makeMessage(_ object: JSONObject, messageIndex: Int) throws(SchemaError) -> UnsafeMutableRawPointer {
         let info = schema.messages[messageIndex]
         let base = arena.allocate(info.structSize)
@@ -24,7 +42,7 @@ struct MessageEncoder {
                 throw SchemaError(.invalidJSON, "unknown field \"\(key)\" in \(info.fullName)").within(".\(key)")
             }
             let field = info.fields[fieldIndex]
-            if case .null = value { continue }  // null means the default: leave unset
+            if case .null = value, !acceptsNull(field) { continue }  // null means the default: leave unset
             do throws(SchemaError) {
                 if let oneof = field.oneofIndex {
                     if let other = oneofSet[oneof] {
@@ -37,8 +55,10 @@ struct MessageEncoder {
                 throw error.within(".\(key)")
             }
         }
-        for field in info.fields where field.cardinality == .required && field.type == .message {
-            if base.load(fromByteOffset: field.offset, as: UnsafeRawPointer?.self) == nil {
+        // proto2 `required`: a message without one would not parse at the backend.
+        for field in info.fields where field.cardinality == .required {
+            let given = object[field.jsonName] ?? object[field.name]
+            if given == nil || given == .null {
                 throw SchemaError(.invalidJSON, "missing required field \"\(field.jsonName)\"")
             }
         }
@@ -57,7 +77,7 @@ struct MessageEncoder {
             let array = arena.allocate(elements.count * field.type.storageSize)
             for (i, element) in elements.enumerated() {
                 do throws(SchemaError) {
-                    if case .null = element { throw SchemaError(.invalidJSON, "null is not allowed in a list") }
+                    if case .null = element, !acceptsNull(field) { throw SchemaError(.invalidJSON, "null is not allowed in a list") }
                     try store(element, as: field, at: array + i * field.type.storageSize)
                 } catch {
                     throw error.within("[\(i)]")
@@ -92,7 +112,7 @@ struct MessageEncoder {
                 let entry = arena.allocate(entryInfo.structSize)
                 entry.storeBytes(of: UnsafeRawPointer(schema.pool.descriptor(ofMessage: entryIndex)), as: UnsafeRawPointer.self)
                 try store(try mapKey(member.key, as: keyField), as: keyField, at: entry + keyField.offset)
-                if case .null = member.value {
+                if case .null = member.value, !acceptsNull(valueField) {
                     throw SchemaError(.invalidJSON, "null is not allowed as a map value")
                 }
                 try store(member.value, as: valueField, at: entry + valueField.offset)
@@ -157,12 +177,62 @@ struct MessageEncoder {
         case .enumeration:
             pointer.storeBytes(of: try enumNumber(value, enumIndex: field.enumIndex!), as: Int32.self)
         case .message:
-            guard case .object(let object) = value else { throw typeMismatch("an object", value) }
-            let message = try makeMessage(object, messageIndex: field.messageIndex!)
+            let message = try makeMessage(from: value, messageIndex: field.messageIndex!)
             pointer.storeBytes(of: UnsafeRawPointer(message), as: UnsafeRawPointer.self)
         case .group:
             throw SchemaError(.unsupported, "proto2 groups are not supported")
         }
+    }
+
+    /// Whether `null` is a value for `field` rather than "unset": google.protobuf.Value
+    /// (JSON null is its null_value) and the NullValue enum.
+    private func acceptsNull(_ field: FieldInfo) -> Bool {
+        if let index = field.messageIndex { return schema.messages[index].wellKnown == .value }
+        if let index = field.enumIndex { return schema.enums[index].isNullValue }
+        return false
+    }
+
+    // MARK: - Any
+
+    /// `{"@type": "type.googleapis.com/pkg.Msg", ...fields}`, or for a well-known payload
+    /// `{"@type": ..., "value": <its JSON form>}`: the payload is packed into `value`.
+    private func makeAny(_ value: JSONValue, messageIndex: Int) throws(SchemaError) -> UnsafeMutableRawPointer {
+        guard case .object(var object) = value else { throw typeMismatch("an object with \"@type\"", value) }
+        guard case .string(let url)? = object["@type"] else {
+            throw SchemaError(.invalidJSON, "an Any needs a string \"@type\"")
+        }
+        let typeName = String(url.split(separator: "/").last ?? "")
+        guard let payloadIndex = schema.messageIndex(named: typeName) else {
+            throw SchemaError(.invalidJSON, "\"@type\" names \(url), which the schema does not define").within(".@type")
+        }
+        object["@type"] = nil
+        let payloadJSON: JSONValue
+        if schema.messages[payloadIndex].wellKnown != nil {
+            guard object.count == 1, let inner = object["value"] else {
+                throw SchemaError(.invalidJSON, "an Any holding \(typeName) needs exactly one other member, \"value\"")
+            }
+            payloadJSON = inner
+        } else {
+            payloadJSON = .object(object)
+        }
+        let payload = try makeMessage(from: payloadJSON, messageIndex: payloadIndex)
+        let cPayload = payload.assumingMemoryBound(to: ProtobufCMessage.self)
+        let size = protobuf_c_message_get_packed_size(cPayload)
+        let bytes = arena.allocate(size)
+        _ = protobuf_c_message_pack(cPayload, bytes.assumingMemoryBound(to: UInt8.self))
+
+        let info = schema.messages[messageIndex]
+        let any = arena.allocate(info.structSize)
+        any.storeBytes(of: UnsafeRawPointer(schema.pool.descriptor(ofMessage: messageIndex)), as: UnsafeRawPointer.self)
+        for field in info.fields {
+            if field.number == 1 {  // type_url
+                any.storeBytes(of: UnsafeRawPointer(arena.cString(url)), toByteOffset: field.offset, as: UnsafeRawPointer.self)
+            } else if field.number == 2 {  // value: ProtobufCBinaryData
+                any.storeBytes(of: UInt(size), toByteOffset: field.offset, as: UInt.self)
+                any.storeBytes(of: UnsafeRawPointer(bytes), toByteOffset: field.offset + 8, as: UnsafeRawPointer.self)
+            }
+        }
+        return any
     }
 
     // MARK: - Scalars
@@ -213,6 +283,8 @@ struct MessageEncoder {
     private func enumNumber(_ value: JSONValue, enumIndex: Int) throws(SchemaError) -> Int32 {
         let info = schema.enums[enumIndex]
         switch value {
+        case .null where info.isNullValue:
+            return 0
         case .string(let name):
             guard let number = info.numbersByName[name] else {
                 throw SchemaError(.invalidJSON, "\"\(name)\" is not a value of enum \(info.fullName)")

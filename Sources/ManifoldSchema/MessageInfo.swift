@@ -9,6 +9,8 @@ package struct MessageInfo: Sendable {
     package let oneofs: [OneofInfo]
     /// Whether this is the synthetic entry type of a `map<K, V>` field.
     package let isMapEntry: Bool
+    /// Set for the google.protobuf types with a JSON form of their own.
+    package let wellKnown: WellKnownType?
     /// `sizeof` the protobuf-c struct.
     package let structSize: Int
 }
@@ -60,6 +62,8 @@ package struct EnumInfo: Sendable {
     /// Values in declaration order; the first is the default.
     package let values: [(name: String, number: Int32)]
     package let numbersByName: [String: Int32]
+    /// Whether this is google.protobuf.NullValue, whose JSON form is `null`.
+    package var isNullValue: Bool { fullName == WellKnownType.nullValueEnum }
     /// The first name declared for each number (aliases share a number).
     package let namesByNumber: [Int32: String]
 }

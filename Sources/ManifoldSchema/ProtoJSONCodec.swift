@@ -41,14 +41,11 @@ public struct ProtoJSONCodec: Sendable {
     }
 
     func encode(_ json: JSONValue, messageIndex: Int) throws(SchemaError) -> [UInt8] {
-        guard case .object(let object) = json else {
-            throw SchemaError(.invalidJSON, "expected an object, got \(json.typeName)", path: "$")
-        }
         let arena = Arena()
         let encoder = MessageEncoder(schema: schema, arena: arena, options: options)
         let message: UnsafeMutableRawPointer
         do throws(SchemaError) {
-            message = try encoder.makeMessage(object, messageIndex: messageIndex)
+            message = try encoder.makeMessage(from: json, messageIndex: messageIndex)
         } catch {
             throw error.atRoot()
         }
@@ -80,7 +77,7 @@ public struct ProtoJSONCodec: Sendable {
         // here, after the decoder has copied everything it needs into Swift values.
         defer { protobuf_c_message_free_unpacked(unpacked, nil) }
         let decoder = MessageDecoder(schema: schema, options: options)
-        return .object(decoder.object(of: UnsafeRawPointer(unpacked), messageIndex: messageIndex))
+        return try decoder.value(of: UnsafeRawPointer(unpacked), messageIndex: messageIndex)
     }
 }
 
@@ -93,4 +90,31 @@ extension SchemaError {
     }
 
     func atRoot() -> SchemaError { within("$") }
+
+    /// Drops the path components that exist only in a well-known type's field form, so a
+    /// path names what the client wrote: `$.attrs.a`, not `$.attrs.fields["a"]`.
+    func hidingFields(of kind: WellKnownType) -> SchemaError {
+        guard var rest = path else { return self }
+        let prefixes: [String]
+        switch kind {
+        case .wrapper: prefixes = [".value"]
+        case .listValue: prefixes = [".values"]
+        case .value: prefixes = [".struct_value", ".list_value", ".number_value", ".string_value", ".bool_value", ".null_value"]
+        case .struct:
+            // .fields["key"]... -> .key...
+            guard rest.hasPrefix(".fields[\""), let close = rest.firstRange(of: "\"]") else { return self }
+            let key = rest[rest.index(rest.startIndex, offsetBy: 9)..<close.lowerBound]
+            var copy = self
+            copy.path = "." + key + rest[close.upperBound...]
+            return copy
+        default: return self
+        }
+        for prefix in prefixes where rest.hasPrefix(prefix) {
+            rest.removeFirst(prefix.count)
+            var copy = self
+            copy.path = rest
+            return copy
+        }
+        return self
+    }
 }

@@ -30,7 +30,7 @@ final class RuntimeDescriptorPool: @unchecked Sendable {
             (enumDescriptors + index).initialize(to: makeEnumDescriptor(e))
         }
         for (index, message) in messages.enumerated() {
-            (messageDescriptors + index).initialize(to: makeMessageDescriptor(message, enums: enums))
+            (messageDescriptors + index).initialize(to: makeMessageDescriptor(message))
         }
     }
 
@@ -50,11 +50,11 @@ final class RuntimeDescriptorPool: @unchecked Sendable {
 
     // MARK: - Building
 
-    private func makeMessageDescriptor(_ message: MessageInfo, enums: [EnumInfo]) -> ProtobufCMessageDescriptor {
+    private func makeMessageDescriptor(_ message: MessageInfo) -> ProtobufCMessageDescriptor {
         let byNumber = message.fields.sorted { $0.number < $1.number }
         let fields = allocate(ProtobufCFieldDescriptor.self, count: byNumber.count)
         for (i, field) in byNumber.enumerated() {
-            (fields + i).initialize(to: makeFieldDescriptor(field, enums: enums))
+            (fields + i).initialize(to: makeFieldDescriptor(field))
         }
         let byName = allocate(UInt32.self, count: byNumber.count)
         let nameOrder = byNumber.indices.sorted { Array(byNumber[$0].name.utf8).lexicographicallyPrecedes(byNumber[$1].name.utf8) }
@@ -75,14 +75,14 @@ final class RuntimeDescriptorPool: @unchecked Sendable {
             fields_sorted_by_name: byName,
             n_field_ranges: UInt32(rangeCount),
             field_ranges: ranges,
-            message_init: nil,  // protobuf-c falls back to its generic init, which honours default_value
+            message_init: nil,  // protobuf-c falls back to its generic init: zeroes and the descriptor
             reserved1: nil,
             reserved2: nil,
             reserved3: nil
         )
     }
 
-    private func makeFieldDescriptor(_ field: FieldInfo, enums: [EnumInfo]) -> ProtobufCFieldDescriptor {
+    private func makeFieldDescriptor(_ field: FieldInfo) -> ProtobufCFieldDescriptor {
         let label: ProtobufCLabel
         switch field.cardinality {
         case .implicit: label = PROTOBUF_C_LABEL_NONE
@@ -104,7 +104,9 @@ final class RuntimeDescriptorPool: @unchecked Sendable {
             quantifier_offset: UInt32(field.quantifierOffset ?? 0),
             offset: UInt32(field.offset),
             descriptor: descriptor,
-            default_value: defaultValue(field, enums: enums),
+            // No defaults: JSON never renders an absent explicit-presence field, and with a
+            // default protobuf-c would point an absent proto2 string at it, making it look set.
+            default_value: nil,
             flags: flags,
             reserved_flags: 0,
             reserved2: nil,
@@ -162,50 +164,12 @@ final class RuntimeDescriptorPool: @unchecked Sendable {
         return (ranges, runs.count)
     }
 
-    /// Typed storage for a proto2 default, or nil. Enums without an explicit default start at
-    /// their first value, as proto2 says; bytes defaults are not supported yet and stay empty.
-    private func defaultValue(_ field: FieldInfo, enums: [EnumInfo]) -> UnsafeRawPointer? {
-        guard field.cardinality != .repeated, field.cardinality != .implicit else { return nil }
-        if field.type == .enumeration, let index = field.enumIndex {
-            let e = enums[index]
-            let number = field.defaultValue.flatMap { e.numbersByName[$0] } ?? e.values.first?.number ?? 0
-            return store(number)
-        }
-        guard let text = field.defaultValue else { return nil }
-        switch field.type {
-        case .int32, .sint32, .sfixed32: return Int32(text).map { store($0) }
-        case .uint32, .fixed32: return UInt32(text).map { store($0) }
-        case .int64, .sint64, .sfixed64: return Int64(text).map { store($0) }
-        case .uint64, .fixed64: return UInt64(text).map { store($0) }
-        case .float: return Self.parseFloating(text).map { store(Float($0)) }
-        case .double: return Self.parseFloating(text).map { store($0) }
-        case .bool: return store(Int32(text == "true" ? 1 : 0))
-        case .string: return UnsafeRawPointer(cString(text))
-        case .bytes, .message, .group, .enumeration: return nil
-        }
-    }
-
-    private static func parseFloating(_ text: String) -> Double? {
-        switch text {
-        case "inf": .infinity
-        case "-inf": -.infinity
-        case "nan": .nan
-        default: Double(text)
-        }
-    }
-
     // MARK: - Memory
 
     private func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
         let raw = malloc(max(MemoryLayout<T>.stride * count, 1))!
         allocations.append(raw)
         return raw.bindMemory(to: T.self, capacity: count)
-    }
-
-    private func store<T>(_ value: T) -> UnsafeRawPointer {
-        let pointer = allocate(T.self, count: 1)
-        pointer.initialize(to: value)
-        return UnsafeRawPointer(pointer)
     }
 
     private func cString(_ string: String) -> UnsafePointer<CChar> {

@@ -203,6 +203,7 @@ struct SchemaBuilder {
             fieldsByName: byName,
             oneofs: oneofs,
             isMapEntry: proto.isMapEntry,
+            wellKnown: WellKnownType(fullName: fullName),
             structSize: size
         )
     }

@@ -9,8 +9,11 @@ import Testing
         let json: String
         let path: String
         let message: String
-        var testDescription: String { json }
+        var type = "manifold.test.v1.EchoReply"
+        var testDescription: String { "\(type.split(separator: ".").last!) \(json)" }
     }
+
+    static let wellKnown = "manifold.test.v1.WellKnown"
 
     static let cases: [Case] = [
         Case(json: #"{"nope":1}"#, path: "$.nope", message: "unknown field \"nope\" in manifold.test.v1.EchoReply"),
@@ -47,13 +50,59 @@ import Testing
         Case(json: #"{"choiceText":"a","choiceNumber":1}"#, path: "$.choiceNumber", message: "oneof choice already set by \"choiceText\""),
         Case(json: #"{"text":"a\u0000b"}"#, path: "$.text", message: "strings containing U+0000 are not supported"),
         Case(json: "[]", path: "$", message: "expected an object, got array"),
+        Case(json: #"{"numbers":"1,2"}"#, path: "$.numbers", message: "expected an array, got string"),
+        Case(json: #"{"payload":"A"}"#, path: "$.payload", message: "invalid base64"),
+        Case(json: #"{"nested":[]}"#, path: "$.nested", message: "expected an object, got array"),
+        // Well-known types.
+        Case(json: #"{"at":"1972-01-01"}"#, path: "$.at", message: #"expected an RFC 3339 timestamp such as "1972-01-01T10:00:20.021Z", got "1972-01-01""#, type: wellKnown),
+        Case(json: #"{"at":"1972-13-01T00:00:00Z"}"#, path: "$.at", message: #"expected an RFC 3339 timestamp such as "1972-01-01T10:00:20.021Z", got "1972-13-01T00:00:00Z""#, type: wellKnown),
+        Case(json: #"{"at":"1971-02-29T00:00:00Z"}"#, path: "$.at", message: #"expected an RFC 3339 timestamp such as "1972-01-01T10:00:20.021Z", got "1971-02-29T00:00:00Z""#, type: wellKnown),
+        Case(json: #"{"at":"1972-01-01T00:00:00.1234567890Z"}"#, path: "$.at", message: #"expected an RFC 3339 timestamp such as "1972-01-01T10:00:20.021Z", got "1972-01-01T00:00:00.1234567890Z""#, type: wellKnown),
+        Case(json: #"{"at":"10000-01-01T00:00:00Z"}"#, path: "$.at", message: #"expected an RFC 3339 timestamp such as "1972-01-01T10:00:20.021Z", got "10000-01-01T00:00:00Z""#, type: wellKnown),
+        Case(json: #"{"at":"1972-01-01T24:00:00Z"}"#, path: "$.at", message: #"expected an RFC 3339 timestamp such as "1972-01-01T10:00:20.021Z", got "1972-01-01T24:00:00Z""#, type: wellKnown),
+        Case(json: #"{"at":"1972-01-01T00:00:00"}"#, path: "$.at", message: #"expected an RFC 3339 timestamp such as "1972-01-01T10:00:20.021Z", got "1972-01-01T00:00:00""#, type: wellKnown),
+        Case(json: #"{"at":12}"#, path: "$.at", message: #"expected an RFC 3339 timestamp such as "1972-01-01T10:00:20.021Z", got number"#, type: wellKnown),
+        Case(json: #"{"history":["2020-01-01T00:00:00Z","later"]}"#, path: "$.history[1]", message: #"expected an RFC 3339 timestamp such as "1972-01-01T10:00:20.021Z", got "later""#, type: wellKnown),
+        Case(json: #"{"took":"1.5"}"#, path: "$.took", message: #"expected a duration such as "1.5s", got "1.5""#, type: wellKnown),
+        Case(json: #"{"took":"315576000001s"}"#, path: "$.took", message: #"expected a duration such as "1.5s", got "315576000001s""#, type: wellKnown),
+        Case(json: #"{"took":"1.0000000001s"}"#, path: "$.took", message: #"expected a duration such as "1.5s", got "1.0000000001s""#, type: wellKnown),
+        Case(json: #"{"took":"--1s"}"#, path: "$.took", message: #"expected a duration such as "1.5s", got "--1s""#, type: wellKnown),
+        Case(json: #"{"mask":"foo_bar"}"#, path: "$.mask", message: #"field mask paths are lowerCamelCase in JSON; got "foo_bar""#, type: wellKnown),
+        Case(json: #"{"mask":3}"#, path: "$.mask", message: #"expected a field mask string such as "name,price.units", got number"#, type: wellKnown),
+        Case(json: #"{"attributes":[]}"#, path: "$.attributes", message: "expected an object, got array", type: wellKnown),
+        Case(json: #"{"list":{}}"#, path: "$.list", message: "expected an array, got object", type: wellKnown),
+        Case(json: #"{"payload":{"name":"x"}}"#, path: "$.payload", message: #"an Any needs a string "@type""#, type: wellKnown),
+        Case(json: #"{"payload":{"@type":"type.googleapis.com/nope.Missing"}}"#, path: "$.payload.@type", message: #""@type" names type.googleapis.com/nope.Missing, which the schema does not define"#, type: wellKnown),
+        Case(json: #"{"payload":{"@type":"x/google.protobuf.Duration","value":"1s","extra":1}}"#, path: "$.payload", message: #"an Any holding google.protobuf.Duration needs exactly one other member, "value""#, type: wellKnown),
+        Case(json: #"{"payload":{"@type":"x/manifold.test.v1.Tree","nope":1}}"#, path: "$.payload.nope", message: #"unknown field "nope" in manifold.test.v1.Tree"#, type: wellKnown),
+        Case(json: #"{"i32":"x"}"#, path: "$.i32", message: #""x" is not an integer"#, type: wellKnown),
+        Case(json: #"{"i32":2147483648}"#, path: "$.i32", message: "2147483648 is out of range [-2147483648, 2147483647]", type: wellKnown),
+        Case(json: #"{"b":"yes"}"#, path: "$.b", message: "expected a boolean, got string", type: wellKnown),
+        Case(json: #"{"u64":"-1"}"#, path: "$.u64", message: "-1 is out of range [0, 18446744073709551615]", type: wellKnown),
+        Case(json: #"{"by":"***"}"#, path: "$.by", message: "invalid base64", type: wellKnown),
+        Case(json: #"{"s":5}"#, path: "$.s", message: "expected a string, got number", type: wellKnown),
+        Case(json: #"{"attributes":{"a":{"b":"c\u0000"}}}"#, path: "$.attributes.a.b", message: "strings containing U+0000 are not supported", type: wellKnown),
+        Case(json: #"{"list":[1,[true,"a\u0000"]]}"#, path: "$.list[1][1]", message: "strings containing U+0000 are not supported", type: wellKnown),
+        // proto2, maps, lists, recursion.
+        Case(json: #"{"count":1}"#, path: "$", message: #"missing required field "id""#, type: "manifold.test.v1.Legacy"),
+        Case(json: #"{"id":null}"#, path: "$", message: #"missing required field "id""#, type: "manifold.test.v1.Legacy"),
+        Case(json: #"{"id":"x","next":{}}"#, path: "$.next", message: #"missing required field "id""#, type: "manifold.test.v1.Legacy"),
+        Case(json: #"{"id":"x","mood":"MOOD_SAD"}"#, path: "$.mood", message: #""MOOD_SAD" is not a value of enum manifold.test.v1.Mood"#, type: "manifold.test.v1.Legacy"),
+        Case(json: #"{"byBool":{"yes":"a"}}"#, path: #"$.byBool["yes"]"#, message: #"map key "yes" is not a bool"#, type: "manifold.test.v1.Maps"),
+        Case(json: #"{"byInt32":{"x":"a"}}"#, path: #"$.byInt32["x"]"#, message: #""x" is not an integer"#, type: "manifold.test.v1.Maps"),
+        Case(json: #"{"byUint32":{"-1":"a"}}"#, path: #"$.byUint32["-1"]"#, message: "-1 is out of range [0, 4294967295]", type: "manifold.test.v1.Maps"),
+        Case(json: #"{"byString":{"k":{"name":1}}}"#, path: #"$.byString["k"].name"#, message: "expected a string, got number", type: "manifold.test.v1.Maps"),
+        Case(json: #"{"int64s":[1.5]}"#, path: "$.int64s[0]", message: "1.5 is not an integer", type: "manifold.test.v1.Lists"),
+        Case(json: #"{"bools":[1]}"#, path: "$.bools[0]", message: "expected a boolean, got number", type: "manifold.test.v1.Lists"),
+        Case(json: #"{"floats":["NaN",3.5e38]}"#, path: "$.floats[1]", message: "3.5e+38 is out of range for float", type: "manifold.test.v1.Lists"),
+        Case(json: #"{"children":[{"children":[{"parent":{"name":5}}]}]}"#, path: "$.children[0].children[0].parent.name", message: "expected a string, got number", type: "manifold.test.v1.Tree"),
     ]
 
     @Test(arguments: cases)
     func rejects(_ c: Case) throws {
         let codec = ProtoJSONCodec(schema: CodecReferenceTests.schema)
         let json = try JSONParser.parse(c.json)
-        let error = #expect(throws: SchemaError.self) { try codec.encode(json, messageNamed: "manifold.test.v1.EchoReply") }
+        let error = #expect(throws: SchemaError.self) { try codec.encode(json, messageNamed: c.type) }
         #expect(error?.code == .invalidJSON)
         #expect(error?.path == c.path)
         #expect(error?.message == c.message)

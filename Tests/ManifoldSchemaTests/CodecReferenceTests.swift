@@ -66,6 +66,79 @@ import Testing
             text: "big: 9223372036854775807 s32: -2147483648 u32: 4294967295 sf32: 2147483647 score: inf ratio: -inf"
         ),
         Case(name: "empty message", type: "manifold.test.v1.EchoReply", json: "{}", text: ""),
+        Case(
+            name: "every well-known type",
+            type: "manifold.test.v1.WellKnown",
+            json: #"""
+            {"at":"1972-01-01T10:00:20.021Z","took":"1.500s","mask":"name,price.units",
+             "attributes":{"a":1,"b":[true,null],"c":{"d":"x"}},"anything":null,"list":[1,"two"],"nothing":{},
+             "payload":{"@type":"type.googleapis.com/manifold.test.v1.Tree","name":"root"},
+             "d":1.5,"f":0.25,"i64":"-5","u64":"5","i32":-3,"u32":3,"b":false,"s":"","by":"AQI=",
+             "history":["2024-02-29T23:59:59.999999999Z","0001-01-01T00:00:00Z"]}
+            """#,
+            text: #"""
+            at { seconds: 63108020 nanos: 21000000 } took { seconds: 1 nanos: 500000000 }
+            mask { paths: "name" paths: "price.units" }
+            attributes {
+              fields { key: "a" value { number_value: 1 } }
+              fields { key: "b" value { list_value { values { bool_value: true } values { null_value: NULL_VALUE } } } }
+              fields { key: "c" value { struct_value { fields { key: "d" value { string_value: "x" } } } } }
+            }
+            anything { null_value: NULL_VALUE } list { values { number_value: 1 } values { string_value: "two" } }
+            nothing {} payload { [type.googleapis.com/manifold.test.v1.Tree] { name: "root" } }
+            d { value: 1.5 } f { value: 0.25 } i64 { value: -5 } u64 { value: 5 } i32 { value: -3 } u32 { value: 3 }
+            b {} s {} by { value: "\001\002" }
+            history { seconds: 1709251199 nanos: 999999999 } history { seconds: -62135596800 }
+            """#
+        ),
+        Case(
+            name: "well-known types inside Any",
+            type: "manifold.test.v1.WellKnown",
+            json: #"{"payload":{"@type":"type.googleapis.com/google.protobuf.Duration","value":"-0.010s"}}"#,
+            text: "payload { [type.googleapis.com/google.protobuf.Duration] { seconds: 0 nanos: -10000000 } }"
+        ),
+        Case(
+            name: "maps with every key type",
+            type: "manifold.test.v1.Maps",
+            json: #"""
+            {"byInt32":{"-1":"a"},"byInt64":{"9223372036854775807":"b"},"byUint32":{"4294967295":"c"},
+             "byUint64":{"18446744073709551615":"d"},"bySint32":{"-5":"e"},"bySint64":{"-6":"f"},"byFixed32":{"7":"g"},
+             "byFixed64":{"8":"h"},"bySfixed32":{"-9":"i"},"bySfixed64":{"-10":"j"},"byBool":{"true":"k","false":"l"},
+             "byString":{"x":{"name":"leaf"}},"blobs":{"k":"/w=="}}
+            """#,
+            text: #"""
+            by_int32 { key: -1 value: "a" } by_int64 { key: 9223372036854775807 value: "b" }
+            by_uint32 { key: 4294967295 value: "c" } by_uint64 { key: 18446744073709551615 value: "d" }
+            by_sint32 { key: -5 value: "e" } by_sint64 { key: -6 value: "f" } by_fixed32 { key: 7 value: "g" }
+            by_fixed64 { key: 8 value: "h" } by_sfixed32 { key: -9 value: "i" } by_sfixed64 { key: -10 value: "j" }
+            by_bool { key: true value: "k" } by_bool { key: false value: "l" }
+            by_string { key: "x" value { name: "leaf" } } blobs { key: "k" value: "\377" }
+            """#
+        ),
+        Case(
+            name: "recursion",
+            type: "manifold.test.v1.Tree",
+            json: #"{"name":"root","children":[{"name":"a","children":[{"name":"b"}]}],"parent":{"name":"up","parent":{"name":"top"}}}"#,
+            text: #"name: "root" children { name: "a" children { name: "b" } } parent { name: "up" parent { name: "top" } }"#
+        ),
+        Case(
+            name: "lists of every kind, packed and not",
+            type: "manifold.test.v1.Lists",
+            json: #"""
+            {"int64s":["1","-2"],"doubles":[1.5,-0.25,"Infinity"],"bools":[true,false],"strings":["a",""],
+             "blobs":["AA==",""],"floats":[0.1],"sint32s":[-1,2],"fixed64s":["3"]}
+            """#,
+            text: #"""
+            int64s: [1, -2] doubles: [1.5, -0.25, inf] bools: [true, false] strings: ["a", ""] blobs: ["\000", ""]
+            floats: [0.1] sint32s: [-1, 2] fixed64s: [3]
+            """#
+        ),
+        Case(
+            name: "proto2 presence, defaults and required fields",
+            type: "manifold.test.v1.Legacy",
+            json: #"{"id":"x","count":0,"mood":"MOOD_ANGRY","values":[1,2],"packedValues":[3],"next":{"id":"y"}}"#,
+            text: #"id: "x" count: 0 mood: MOOD_ANGRY values: 1 values: 2 packed_values: [3] next { id: "y" }"#
+        ),
     ]
 
     @Test(arguments: cases)

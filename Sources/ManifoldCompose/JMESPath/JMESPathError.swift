@@ -1,0 +1,55 @@
+/// Why a JMESPath expression could not be compiled or evaluated.
+///
+/// Compiling reports `syntax` errors, and also `unknownFunction` and `invalidArity`, which are
+/// known from the expression alone; evaluating reports `invalidType` and the other errors that
+/// depend on the data. Errors found while compiling carry the position of the offending token.
+public struct JMESPathError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kind of error, spelled as the JMESPath compliance suite spells it.
+    public struct Kind: Sendable, Hashable, CustomStringConvertible {
+        /// The suite's spelling, e.g. `"invalid-type"`.
+        public let name: String
+
+        private init(_ name: String) { self.name = name }
+
+        /// The expression is not valid JMESPath.
+        public static let syntax = Kind("syntax")
+        /// A function was given an argument of the wrong type.
+        public static let invalidType = Kind("invalid-type")
+        /// A value is out of its allowed range (a slice step of 0).
+        public static let invalidValue = Kind("invalid-value")
+        /// A function was given too few or too many arguments.
+        public static let invalidArity = Kind("invalid-arity")
+        /// The expression calls a function JMESPath does not define.
+        public static let unknownFunction = Kind("unknown-function")
+
+        public var description: String { name }
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// Character offset (0-based, in Unicode scalars) into the expression for syntax errors.
+    ///
+    /// Also set for the other errors found while compiling (an unknown function, a wrong
+    /// number of arguments, a slice step of 0); `nil` for errors raised by evaluation.
+    public var position: Int?
+
+    public init(kind: Kind, message: String, position: Int? = nil) {
+        self.kind = kind
+        self.message = message
+        self.position = position
+    }
+
+    public var description: String {
+        if let position { "\(kind.name) error at character \(position): \(message)" } else { "\(kind.name) error: \(message)" }
+    }
+}
+
+extension JMESPathError {
+    static func syntax(_ message: String, at position: Int) -> JMESPathError {
+        JMESPathError(kind: .syntax, message: message, position: position)
+    }
+
+    static func invalidType(_ message: String) -> JMESPathError {
+        JMESPathError(kind: .invalidType, message: message)
+    }
+}
