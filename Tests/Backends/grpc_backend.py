@@ -1,10 +1,11 @@
 """Shared plumbing for the Python gRPC backends used by Manifold's tests and examples.
 
 Protos are compiled at start-up with grpc_tools' protoc into a temporary
-directory, so no generated code is committed. Every server also answers two
-raw-bytes methods, /manifold.test.Stats/Peers and /manifold.test.Stats/Reset,
-which let a test see how many distinct connections (peers) reached the
-backend's real methods.
+directory, so no generated code is committed. Every server also answers
+raw-bytes methods under /manifold.test.Stats/ (Peers, MaxInFlight, Cancelled,
+Reset), which let a test see how many distinct connections reached the
+backend's real methods, how many calls ran at once, and how many the client
+cancelled.
 """
 
 import argparse
@@ -57,23 +58,45 @@ def load_protos(proto_root, proto_files):
 
 
 class PeerRecorder(grpc.ServerInterceptor):
-    """Records context.peer() of every call except the Stats methods themselves."""
+    """Records, for every call except the Stats methods themselves: the peer, how many
+    calls are in flight at once (and the peak), and how many ended cancelled by the client."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._peers = set()
+        self._in_flight = 0
+        self._max_in_flight = 0
+        self._cancelled = 0
 
     def count(self):
         with self._lock:
             return len(self._peers)
 
+    def max_in_flight(self):
+        with self._lock:
+            return self._max_in_flight
+
+    def cancelled(self):
+        with self._lock:
+            return self._cancelled
+
     def reset(self):
         with self._lock:
             self._peers.clear()
+            self._max_in_flight = self._in_flight
+            self._cancelled = 0
 
-    def _record(self, context):
+    def _begin(self, context):
         with self._lock:
             self._peers.add(context.peer())
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+
+    def _end(self, context):
+        with self._lock:
+            self._in_flight -= 1
+            if not context.is_active():
+                self._cancelled += 1
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
@@ -90,8 +113,11 @@ class PeerRecorder(grpc.ServerInterceptor):
 
     def _wrap(self, behaviour):
         def recorded(request, context):
-            self._record(context)
-            return behaviour(request, context)
+            self._begin(context)
+            try:
+                return behaviour(request, context)
+            finally:
+                self._end(context)
         return recorded
 
 
@@ -103,11 +129,19 @@ def _stats_handler(recorder):
         recorder.reset()
         return b""
 
+    def max_in_flight(_request, _context):
+        return str(recorder.max_in_flight()).encode("utf-8")
+
+    def cancelled(_request, _context):
+        return str(recorder.cancelled()).encode("utf-8")
+
     # No (de)serializers: requests and replies are raw bytes.
     raw = dict(request_deserializer=None, response_serializer=None)
     return grpc.method_handlers_generic_handler(STATS_SERVICE, {
         "Peers": grpc.unary_unary_rpc_method_handler(peers, **raw),
         "Reset": grpc.unary_unary_rpc_method_handler(reset, **raw),
+        "MaxInFlight": grpc.unary_unary_rpc_method_handler(max_in_flight, **raw),
+        "Cancelled": grpc.unary_unary_rpc_method_handler(cancelled, **raw),
     })
 
 
