@@ -13,7 +13,12 @@ let package = Package(
     name: "manifold",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "manifold", targets: ["manifold"])
+        .executable(name: "manifold", targets: ["manifold"]),
+        // Libraries for the benchmark package (Benchmarks/) and embedders.
+        .library(name: "ManifoldCore", targets: ["ManifoldCore"]),
+        .library(name: "ManifoldSchema", targets: ["ManifoldSchema"]),
+        .library(name: "ManifoldTransport", targets: ["ManifoldTransport"]),
+        .library(name: "ManifoldGateway", targets: ["ManifoldGateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),

@@ -1,0 +1,38 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Benchmarks live in their own package so the gateway's build and tests never compile
+// package-benchmark or swift-protobuf. Run from this folder:
+//   swift package --disable-sandbox benchmark --target CodecBenchmarks
+let package = Package(
+    name: "manifold-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        // Named so the identity does not depend on the folder the repository is cloned into.
+        .package(name: "manifold", path: "../"),
+        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+    ],
+    targets: [
+        // swift-protobuf's generated code for Protos/bench/v1/order.proto: the peer the codec
+        // is measured against. Generated once with protoc-gen-swift and committed.
+        .target(
+            name: "BenchProtos",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            path: "Sources/BenchProtos"
+        ),
+        .executableTarget(
+            name: "CodecBenchmarks",
+            dependencies: [
+                "BenchProtos",
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "ManifoldCore", package: "manifold"),
+                .product(name: "ManifoldSchema", package: "manifold"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Benchmarks/CodecBenchmarks",
+            swiftSettings: [.swiftLanguageMode(.v6)],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+    ]
+)
