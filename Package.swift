@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ManifoldCore", targets: ["ManifoldCore"]),
         .library(name: "ManifoldSchema", targets: ["ManifoldSchema"]),
         .library(name: "ManifoldTransport", targets: ["ManifoldTransport"]),
+        .library(name: "ManifoldCompose", targets: ["ManifoldCompose"]),
         .library(name: "ManifoldGateway", targets: ["ManifoldGateway"]),
     ],
     dependencies: [
@@ -65,11 +66,17 @@ let package = Package(
             swiftSettings: manifoldSettings
         ),
         .target(
+            name: "ManifoldCompose",
+            dependencies: ["ManifoldCore"],
+            swiftSettings: manifoldSettings
+        ),
+        .target(
             name: "ManifoldGateway",
             dependencies: [
                 "ManifoldCore",
                 "ManifoldSchema",
                 "ManifoldTransport",
+                "ManifoldCompose",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,6 +108,11 @@ let package = Package(
         .testTarget(
             name: "ManifoldCoreTests",
             dependencies: ["ManifoldCore"],
+            swiftSettings: manifoldSettings
+        ),
+        .testTarget(
+            name: "ManifoldComposeTests",
+            dependencies: ["ManifoldCompose", "ManifoldCore"],
             swiftSettings: manifoldSettings
         ),
         .testTarget(

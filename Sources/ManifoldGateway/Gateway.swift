@@ -1,4 +1,5 @@
 import Hummingbird
+import ManifoldCompose
 public import Logging
 import ManifoldSchema
 import ManifoldTransport
@@ -26,11 +27,28 @@ public struct Gateway: Service {
         self.logger = logger
     }
 
-    /// One line per route: method, path template and the rpc it calls.
+    /// Each route and its plan: method and path, then the calls level by level (the calls
+    /// of one level run at once; each level waits only for what its calls read).
     public var routeSummary: [String] {
-        snapshot.routes.map { route in
-            "\(route.method) \(route.template) -> \(route.call.name): \(route.call.method.fullName) (backend \(route.call.backendName), timeout \(route.call.timeout))"
+        var lines: [String] = []
+        for route in snapshot.routes {
+            lines.append("\(route.method) \(route.template)  (timeout \(route.timeout))")
+            let calls = Dictionary(uniqueKeysWithValues: route.plan.calls.map { ($0.name, $0) })
+            for (depth, level) in route.plan.levels.enumerated() {
+                let described = level.map { name -> String in
+                    let call = calls[name]!
+                    var text = "\(name): \(call.target.method.fullName) @\(call.target.backendName)"
+                    if call.optional { text += " optional" }
+                    if let each = call.each { text += " each(\(each.concurrency))" }
+                    if call.when != nil { text += " when" }
+                    let reads = call.dependencies.map { route.plan.calls[$0].name }
+                    if !reads.isEmpty { text += " <- " + reads.joined(separator: ", ") }
+                    return text
+                }
+                lines.append("  level \(depth): " + described.joined(separator: " | "))
+            }
         }
+        return lines
     }
 
     /// Serves until the enclosing service group shuts down.

@@ -1,8 +1,8 @@
 /// Why a JMESPath expression could not be compiled or evaluated.
 ///
-/// Compiling reports `syntax` errors, and also `unknownFunction` and `invalidArity`, which are
-/// known from the expression alone; evaluating reports `invalidType` and the other errors that
-/// depend on the data. Errors found while compiling carry the position of the offending token.
+/// Compiling reports what the expression alone shows: `syntax`, `unknownFunction`,
+/// `invalidArity`, and `invalidValue` for a slice step of 0, each with the position of the
+/// offending token. Evaluating reports what depends on the data: `invalidType`.
 public struct JMESPathError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The kind of error, spelled as the JMESPath compliance suite spells it.
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
@@ -22,10 +22,14 @@ public struct JMESPathError: Error, Sendable, Equatable, CustomStringConvertible
         /// The expression calls a function JMESPath does not define.
         public static let unknownFunction = Kind("unknown-function")
 
+        /// The suite's spelling, as ``name``.
         public var description: String { name }
     }
 
+    /// What went wrong, in the compliance suite's terms.
     public var kind: Kind
+    /// A human-readable explanation, e.g. `unexpected ']'` or
+    /// `abs() argument 1 must be a number, got string`.
     public var message: String
     /// Character offset (0-based, in Unicode scalars) into the expression for syntax errors.
     ///
@@ -33,14 +37,17 @@ public struct JMESPathError: Error, Sendable, Equatable, CustomStringConvertible
     /// number of arguments, a slice step of 0); `nil` for errors raised by evaluation.
     public var position: Int?
 
+    /// Creates an error; `position` is a Unicode scalar offset into the expression.
     public init(kind: Kind, message: String, position: Int? = nil) {
         self.kind = kind
         self.message = message
         self.position = position
     }
 
+    /// `syntax error at character 4: unexpected end of expression`.
     public var description: String {
-        if let position { "\(kind.name) error at character \(position): \(message)" } else { "\(kind.name) error: \(message)" }
+        guard let position else { return "\(kind.name) error: \(message)" }
+        return "\(kind.name) error at character \(position): \(message)"
     }
 }
 

@@ -39,9 +39,9 @@ struct JMESPathLexer {
             kind = .literal(try literal())
         case "[":
             switch peek(1) {
-            case "]": kind = .flatten; index += 2
-            case "?": kind = .filter; index += 2
-            default: kind = .leftBracket; index += 1
+            case "]": kind = advance(.flatten, by: 2)
+            case "?": kind = advance(.filter, by: 2)
+            default: kind = advance(.leftBracket)
             }
         case "|": kind = pair("|", .or, else: .pipe)
         case "&": kind = pair("&", .and, else: .expressionReference)
@@ -50,18 +50,17 @@ struct JMESPathLexer {
         case ">": kind = pair("=", .greaterOrEqual, else: .greater)
         case "=":
             guard peek(1) == "=" else { throw .syntax("'=' is not an operator; did you mean '=='?", at: start) }
-            kind = .equal
-            index += 2
-        case ".": kind = .dot; index += 1
-        case "*": kind = .star; index += 1
-        case ",": kind = .comma; index += 1
-        case ":": kind = .colon; index += 1
-        case "@": kind = .current; index += 1
-        case "]": kind = .rightBracket; index += 1
-        case "{": kind = .leftBrace; index += 1
-        case "}": kind = .rightBrace; index += 1
-        case "(": kind = .leftParen; index += 1
-        case ")": kind = .rightParen; index += 1
+            kind = advance(.equal, by: 2)
+        case ".": kind = advance(.dot)
+        case "*": kind = advance(.star)
+        case ",": kind = advance(.comma)
+        case ":": kind = advance(.colon)
+        case "@": kind = advance(.current)
+        case "]": kind = advance(.rightBracket)
+        case "{": kind = advance(.leftBrace)
+        case "}": kind = advance(.rightBrace)
+        case "(": kind = advance(.leftParen)
+        case ")": kind = advance(.rightParen)
         case let other:
             throw .syntax("unexpected character '\(other.escaped(asASCII: false))'", at: start)
         }
@@ -156,18 +155,19 @@ struct JMESPathLexer {
         index + offset < scalars.count ? scalars[index + offset] : nil
     }
 
+    /// Moves past a token of `width` scalars and returns its kind.
+    private mutating func advance(_ kind: JMESPathToken.Kind, by width: Int = 1) -> JMESPathToken.Kind {
+        index += width
+        return kind
+    }
+
     /// A two-scalar token when `second` follows, else the one-scalar token.
     private mutating func pair(
         _ second: Unicode.Scalar,
         _ double: JMESPathToken.Kind,
         else single: JMESPathToken.Kind
     ) -> JMESPathToken.Kind {
-        if peek(1) == second {
-            index += 2
-            return double
-        }
-        index += 1
-        return single
+        peek(1) == second ? advance(double, by: 2) : advance(single)
     }
 
     private static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {

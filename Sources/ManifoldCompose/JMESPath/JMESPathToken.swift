@@ -2,7 +2,7 @@ internal import ManifoldCore
 
 /// One token of a JMESPath expression, with the offset (in Unicode scalars) where it starts.
 struct JMESPathToken: Sendable {
-    enum Kind: Sendable {
+    enum Kind: Sendable, Equatable {
         case identifier(String)  // unquoted
         case quotedIdentifier(String)
         case rawString(String)  // 'text'

@@ -46,7 +46,7 @@ private struct NodeReader {
     static let routeMethods = ["get", "post", "put", "patch", "delete"]
 
     mutating func gatewayConfig(_ root: Node, baseDirectory: String) -> GatewayConfig? {
-        guard let top = mapping(root, at: "", allowed: ["server", "schema", "json", "backends", "routes"]) else { return nil }
+        guard let top = mapping(root, at: "", allowed: ["server", "schema", "json", "backends", "clients", "routes"]) else { return nil }
         var server = ServerConfig.defaults
         if let node = top["server"], let map = mapping(node, at: "server", allowed: ["listen", "max_body_size"]) {
             if let listen = map["listen"], let value = string(listen, at: "server.listen") {
@@ -102,17 +102,32 @@ private struct NodeReader {
             }
         }
 
+        var clients = ClientsConfig.defaults
+        if let node = top["clients"], let map = mapping(node, at: "clients", allowed: ["header", "query", "default"]) {
+            if map["header"] != nil && map["query"] != nil {
+                report(node, "clients", "name the client by header or by query, not both")
+            }
+            if let header = map["header"], let name = string(header, at: "clients.header") {
+                clients.source = .header(name.value.lowercased())
+            }
+            if let query = map["query"], let name = string(query, at: "clients.query") { clients.source = .query(name.value) }
+            if let node = map["default"], let name = string(node, at: "clients.default") { clients.defaultClient = name.value }
+        }
+
         var routes: [RouteConfig] = []
         if let node = top["routes"], let list = sequence(node, at: "routes") {
             for (index, item) in list.enumerated() {
                 if let route = self.route(item, at: "routes[\(index)]") { routes.append(route) }
             }
         }
-        return GatewayConfig(file: file, baseDirectory: baseDirectory, server: server, schema: schema, json: json, backends: backends, routes: routes)
+        return GatewayConfig(
+            file: file, baseDirectory: baseDirectory, server: server, schema: schema, json: json,
+            backends: backends, clients: clients, routes: routes
+        )
     }
 
     private mutating func route(_ node: Node, at path: String) -> RouteConfig? {
-        guard let map = mapping(node, at: path, allowed: Self.routeMethods + ["calls", "timeout"]) else { return nil }
+        guard let map = mapping(node, at: path, allowed: Self.routeMethods + ["calls", "timeout", "respond"]) else { return nil }
         let methods = Self.routeMethods.filter { map[$0] != nil }
         guard methods.count == 1, let method = methods.first, let pathNode = map[method],
             let template = string(pathNode, at: "\(path).\(method)")
@@ -123,22 +138,46 @@ private struct NodeReader {
         var calls: [CallConfig] = []
         if let callsNode = map["calls"], let callMap = mapping(callsNode, at: path + ".calls", allowed: nil) {
             for (key, value) in callMap {
-                let name = key.string ?? ""
-                let callPath = "\(path).calls.\(name)"
-                guard let fields = mapping(value, at: callPath, allowed: ["rpc", "timeout"]) else { continue }
-                guard let rpcNode = fields["rpc"], let rpc = string(rpcNode, at: callPath + ".rpc") else {
-                    report(value, callPath, "a call needs an rpc")
-                    continue
-                }
-                let timeout = fields["timeout"].flatMap { duration($0, at: callPath + ".timeout") }
-                calls.append(CallConfig(name: located(key, name), rpc: rpc, timeout: timeout))
+                if let call = call(key, value, at: "\(path).calls.\(key.string ?? "")") { calls.append(call) }
             }
         }
-        if calls.count != 1 {
-            report(node, path + ".calls", "a route needs exactly one call (composition of several calls is not built yet)")
+        if calls.isEmpty { report(node, path + ".calls", "a route needs at least one call") }
+        var respond: Located<String>?
+        var respondByClient: [String: Located<String>] = [:]
+        if let respondNode = map["respond"] {
+            if respondNode.scalar != nil {
+                respond = string(respondNode, at: path + ".respond")
+            } else if let shapes = mapping(respondNode, at: path + ".respond", allowed: nil) {
+                for (key, value) in shapes {
+                    let client = key.string ?? ""
+                    if let expression = string(value, at: "\(path).respond.\(client)") { respondByClient[client] = expression }
+                }
+            }
         }
         let timeout = map["timeout"].flatMap { duration($0, at: path + ".timeout") } ?? RouteConfig.defaultTimeout
-        return RouteConfig(method: method.uppercased(), path: template, calls: calls, timeout: timeout)
+        return RouteConfig(
+            method: method.uppercased(), path: template, calls: calls, timeout: timeout,
+            respond: respond, respondByClient: respondByClient
+        )
+    }
+
+    private mutating func call(_ key: Node, _ value: Node, at path: String) -> CallConfig? {
+        let allowed = ["rpc", "request", "optional", "timeout", "when", "each", "concurrency"]
+        guard let fields = mapping(value, at: path, allowed: allowed) else { return nil }
+        guard let rpcNode = fields["rpc"], let rpc = string(rpcNode, at: path + ".rpc") else {
+            report(value, path, "a call needs an rpc")
+            return nil
+        }
+        return CallConfig(
+            name: located(key, key.string ?? ""),
+            rpc: rpc,
+            timeout: fields["timeout"].flatMap { duration($0, at: path + ".timeout") },
+            request: fields["request"].flatMap { string($0, at: path + ".request") },
+            when: fields["when"].flatMap { string($0, at: path + ".when") },
+            each: fields["each"].flatMap { string($0, at: path + ".each") },
+            concurrency: fields["concurrency"].flatMap { int($0, at: path + ".concurrency") } ?? CallConfig.defaultConcurrency,
+            optional: fields["optional"].flatMap { bool($0, at: path + ".optional") } ?? false
+        )
     }
 
     // MARK: - Node helpers
@@ -213,8 +252,12 @@ private struct NodeReader {
         return value
     }
 
+    /// The value with the position of its first character: Yams marks a quoted scalar at its
+    /// quote, and an expression's error offsets count from inside the quotes.
     private func located(_ node: Node, _ value: String) -> Located<String> {
-        Located(value: value, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+        let style = node.scalar?.style
+        let quoted = style == .doubleQuoted || style == .singleQuoted
+        return Located(value: value, line: node.mark?.line ?? 1, column: (node.mark?.column ?? 1) + (quoted ? 1 : 0))
     }
 
     private mutating func report(_ node: Node, _ path: String, _ message: String) {

@@ -10,7 +10,22 @@ public struct GatewayConfig: Sendable {
     public var schema: SchemaConfig
     public var json: JSONOptions
     public var backends: [BackendConfig]
+    public var clients: ClientsConfig
     public var routes: [RouteConfig]
+}
+
+/// `clients:`: how a request says which kind of client it comes from.
+public struct ClientsConfig: Sendable {
+    public enum Source: Sendable, Equatable {
+        case header(String)
+        case query(String)
+    }
+
+    public var source: Source
+    /// The client assumed when a request names none, or one no route knows.
+    public var defaultClient: String
+
+    public static let defaults = ClientsConfig(source: .header("x-client"), defaultClient: "web")
 }
 
 /// `server:`: where the gateway listens.
@@ -47,6 +62,10 @@ public struct RouteConfig: Sendable {
     public var calls: [CallConfig]
     /// Bounds the whole request.
     public var timeout: Duration
+    /// `respond: EXPR`: one shape for every client.
+    public var respond: Located<String>?
+    /// `respond: {web: EXPR, mobile: EXPR}`: a shape per client.
+    public var respondByClient: [String: Located<String>]
 
     public static let defaultTimeout: Duration = .seconds(10)
 }
@@ -57,6 +76,18 @@ public struct CallConfig: Sendable {
     public var rpc: Located<String>
     /// Overrides the backend's timeout for this call.
     public var timeout: Duration?
+    /// JMESPath building the request message; nil binds path, query and body by name.
+    public var request: Located<String>?
+    /// JMESPath; the call runs only when it is truthy.
+    public var when: Located<String>?
+    /// JMESPath giving a list; the call runs once per element.
+    public var each: Located<String>?
+    /// Most `each` calls in flight at once.
+    public var concurrency: Int
+    /// On failure the call is null and the response lists it under `errors`.
+    public var optional: Bool
+
+    public static let defaultConcurrency = 8
 }
 
 /// A config value and where it was written.

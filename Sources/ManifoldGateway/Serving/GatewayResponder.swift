@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ManifoldCompose
 import ManifoldCore
 import ManifoldSchema
 import ManifoldTransport
@@ -60,46 +61,104 @@ struct GatewayResponder: HTTPResponder {
     }
 
     private func handle(_ request: Request, route: GatewaySnapshot.Route, parameters: [(String, String)]) async throws -> JSONValue {
-        let call = route.call
-        var message = try await requestBody(request)
-        try bindQuery(request, into: &message, method: call.method)
-        for (name, value) in parameters { message[name] = .string(value) }
-
-        let bytes: [UInt8]
-        do {
-            bytes = try snapshot.codec.encodeRequest(.object(message), for: call.method)
-        } catch {
-            throw GatewayError(.invalidArgument, "invalid request: \(error)")
-        }
-        let timeout = min(call.timeout, route.timeout)
-        let response: GRPCUnaryResponse
-        do {
-            response = try await call.backend.unary(
-                GRPCUnaryRequest(path: call.method.path, message: ByteBuffer(bytes: bytes), timeout: timeout)
-            )
-        } catch {
-            logger.debug("backend call failed", metadata: ["backend": "\(call.backendName)", "rpc.method": "\(call.method.fullName)", "grpc.status_code": "\(error.code.name)"])
-            throw GatewayError(error.code, error.message)
-        }
-        do {
-            return try response.message.withUnsafeReadableBytes { bytes throws(SchemaError) in
-                try snapshot.codec.decodeResponse(bytes, for: call.method)
+        let deadline = ContinuousClock.now + route.timeout
+        let body = try await requestBody(request)
+        let query = queryParameters(request)
+        if route.strictQuery {
+            for (key, _) in query where !route.plan.calls.contains(where: { snapshot.codec.schema.requestField(key, of: $0.target.method).exists }) {
+                throw GatewayError(.invalidArgument, "unknown query parameter \"\(key)\"")
             }
-        } catch {
-            throw GatewayError(.internalError, "backend \(call.backendName) sent a malformed \(call.method.fullName) response")
+        }
+        let client = self.client(of: request, plan: route.plan)
+        var context = JSONObject()
+        context.appendUnique("path", .object(JSONObject(parameters.map { ($0.0, JSONValue.string($0.1)) })))
+        context.appendUnique("query", .object(JSONObject(query.map { ($0.0, $0.1.count == 1 ? .string($0.1[0]) : .array($0.1.map { .string($0) })) })))
+        context.appendUnique("headers", .object(headers(of: request)))
+        context.appendUnique("body", body.map { JSONValue.object($0) } ?? .null)
+        context.appendUnique("client", .string(client))
+
+        let executor = Executor(invoker: GatewayInvoker(codec: snapshot.codec))
+        let result = await executor.run(route.plan, context: context, client: client, deadline: deadline) { index throws(CallFailure) in
+            try defaultRequest(for: route.plan.calls[index].target.method, body: body, query: query, parameters: parameters)
+        }
+        switch result {
+        case .success(let outcome):
+            guard !outcome.failures.isEmpty, case .object(var object) = outcome.body else { return outcome.body }
+            object["errors"] = .array(outcome.failures.map { entry in
+                .object(JSONObject([
+                    ("call", .string(entry.call)),
+                    ("status", .string(entry.failure.code.name)),
+                    ("code", .int(Int64(HTTPStatusMapping.httpStatus(for: entry.failure.code)))),
+                    ("message", .string(entry.failure.message)),
+                ]))
+            })
+            return .object(object)
+        case .failure(let failure):
+            logger.debug("required call failed", metadata: ["call": "\(failure.call)", "grpc.status_code": "\(failure.failure.code.name)"])
+            throw GatewayError(failure.failure.code, failure.failure.message)
         }
     }
 
-    /// The JSON object of the body for methods that carry one; an empty body is `{}`.
-    private func requestBody(_ request: Request) async throws -> JSONObject {
-        guard request.method != .get, request.method != .delete else { return JSONObject() }
+    /// The client a request comes from: the configured header or query parameter when it
+    /// names a shape the route has, else the default client.
+    private func client(of request: Request, plan: CallPlan<CallTarget>) -> String {
+        let clients = snapshot.clients
+        let named: String?
+        switch clients.source {
+        case .header(let name): named = HTTPField.Name(name).flatMap { request.headers[$0] }
+        case .query(let name): named = request.uri.queryParameters[name[...]].map(String.init)
+        }
+        if let named, plan.responses[named] != nil { return named }
+        return clients.defaultClient
+    }
+
+    private func headers(of request: Request) -> JSONObject {
+        var object = JSONObject()
+        for field in request.headers {
+            let name = field.name.canonicalName.lowercased()
+            if case .string(let existing)? = object[name] {
+                object[name] = .string(existing + ", " + field.value)
+            } else {
+                object[name] = .string(field.value)
+            }
+        }
+        return object
+    }
+
+    /// A call's request when it has no template: the body, then the query parameters its
+    /// message has, then the path parameters, each by field name.
+    private func defaultRequest(
+        for method: MethodInfo,
+        body: JSONObject?,
+        query: [(String, [String])],
+        parameters: [(String, String)]
+    ) throws(CallFailure) -> JSONValue {
+        var message = body ?? JSONObject()
+        for (key, list) in query {
+            let field = snapshot.codec.schema.requestField(key, of: method)
+            guard field.exists else { continue }
+            if field.isRepeated {
+                message[key] = .array(list.map { .string($0) })
+            } else if list.count == 1 {
+                message[key] = .string(list[0])
+            } else {
+                throw CallFailure(.invalidArgument, "query parameter \"\(key)\" is given \(list.count) times but is not a list")
+            }
+        }
+        for (name, value) in parameters { message[name] = .string(value) }
+        return .object(message)
+    }
+
+    /// The JSON object of the body for methods that carry one; nil when there is none.
+    private func requestBody(_ request: Request) async throws -> JSONObject? {
+        guard request.method != .get, request.method != .delete else { return nil }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: snapshot.maxBodySize)
         } catch {
             throw GatewayError(.resourceExhausted, "request body larger than \(snapshot.maxBodySize) bytes", httpStatus: 413)
         }
-        guard buffer.readableBytes > 0 else { return JSONObject() }
+        guard buffer.readableBytes > 0 else { return nil }
         let value: JSONValue
         do {
             value = try buffer.withUnsafeReadableBytes { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
@@ -112,9 +171,8 @@ struct GatewayResponder: HTTPResponder {
         return object
     }
 
-    /// Query parameters fill request fields of the same name; a repeated parameter fills a
-    /// repeated field. A parameter that names no field is an error, not silently dropped.
-    private func bindQuery(_ request: Request, into message: inout JSONObject, method: MethodInfo) throws(GatewayError) {
+    /// Query parameters in order, a repeated one gathered into one entry.
+    private func queryParameters(_ request: Request) -> [(String, [String])] {
         var values: [(String, [String])] = []
         for (key, value) in request.uri.queryParameters {
             let key = String(key)
@@ -124,17 +182,7 @@ struct GatewayResponder: HTTPResponder {
                 values.append((key, [String(value)]))
             }
         }
-        for (key, list) in values {
-            let field = snapshot.codec.schema.requestField(key, of: method)
-            guard field.exists else { throw GatewayError(.invalidArgument, "unknown query parameter \"\(key)\"") }
-            if field.isRepeated {
-                message[key] = .array(list.map { .string($0) })
-            } else if list.count == 1 {
-                message[key] = .string(list[0])
-            } else {
-                throw GatewayError(.invalidArgument, "query parameter \"\(key)\" is given \(list.count) times but is not a list")
-            }
-        }
+        return values
     }
 
     // MARK: - Responses

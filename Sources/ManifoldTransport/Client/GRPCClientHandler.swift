@@ -38,6 +38,9 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private var streamIDsByCall: [UInt64: Int32] = [:]
     /// Set once the connection can take no new calls, with the reason.
     private var closedReason: TransportError?
+    /// Guards `flush` against re-entry: handling an event it produced may ask for another.
+    private var isFlushing = false
+    private var needsAnotherFlush = false
 
     init(authority: String, configuration: Configuration, onStateChange: @escaping @Sendable (GRPCConnection.State) -> Void) {
         self.authority = authority
@@ -266,20 +269,32 @@ final class GRPCClientHandler: ChannelInboundHandler {
         }
     }
 
-    /// Writes whatever nghttp2 has queued; closes the connection once the session is done.
+    /// Writes whatever nghttp2 has queued, then handles what sending did (a reset stream is
+    /// closed as it is sent); closes the connection once the session is done.
     private func flush() {
-        guard let session, let context else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 0)
-        do {
-            try session.send(into: &buffer)
-        } catch {
-            closeConnection(error)
+        guard !isFlushing else {
+            needsAnotherFlush = true
             return
         }
-        if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
-        if !session.isAlive {
-            closeConnection(closedReason ?? TransportError(.unavailable, "connection to \(authority) finished"))
-        }
+        isFlushing = true
+        defer { isFlushing = false }
+        repeat {
+            needsAnotherFlush = false
+            guard let session, let context else { return }
+            var buffer = context.channel.allocator.buffer(capacity: 0)
+            do {
+                try session.send(into: &buffer)
+            } catch {
+                closeConnection(error)
+                return
+            }
+            if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
+            for event in session.takeEvents() { handle(event) }
+            if !session.isAlive {
+                closeConnection(closedReason ?? TransportError(.unavailable, "connection to \(authority) finished"))
+                return
+            }
+        } while needsAnotherFlush
     }
 
     private func closeConnection(_ reason: TransportError) {

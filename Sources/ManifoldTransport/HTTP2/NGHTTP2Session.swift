@@ -98,7 +98,15 @@ final class NGHTTP2Session {
 
     // MARK: - Output
 
-    /// Appends every byte nghttp2 wants to send to `buffer`.
+    /// Events nghttp2 reported outside `receive`: sending a RST_STREAM closes that stream
+    /// during `mem_send`, and its close must not wait for the peer's next bytes.
+    func takeEvents() -> [HTTP2SessionEvent] {
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
+    }
+
+    /// Appends every byte nghttp2 wants to send to `buffer`. Streams this closes (a reset
+    /// just sent) are reported by `takeEvents()`.
     func send(into buffer: inout ByteBuffer) throws(TransportError) {
         while true {
             var data: UnsafePointer<UInt8>?

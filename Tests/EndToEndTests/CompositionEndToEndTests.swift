@@ -1,0 +1,160 @@
+import ManifoldCore
+import ManifoldTransport
+import NIOCore
+import TestSupport
+import Testing
+
+/// Several calls per route against a grpcio backend: concurrency, data dependencies, `each`
+/// with a bound, cancellation of siblings, optional failures, and client-specific shapes.
+/// Concurrency is observed at the backend (its peak of calls in flight), not by timing.
+@Suite struct CompositionEndToEndTests {
+    static let echo = "manifold.test.v1.EchoService/Echo"
+
+    static func config(backendPort: Int) -> String {
+        """
+        server:
+          listen: 127.0.0.1:0
+        schema:
+          protos: [\(Repository.path("Tests/Protos"))]
+        backends:
+          echo:
+            services: [manifold.test.v1.EchoService]
+            targets: [127.0.0.1:\(backendPort)]
+        clients:
+          header: X-Client
+          default: web
+        routes:
+          - get: /fanout
+            calls:
+              a: {rpc: \(echo), request: "{text: 'a', delay_ms: `300`}"}
+              b: {rpc: \(echo), request: "{text: 'b', delay_ms: `300`}"}
+              c: {rpc: \(echo), request: "{text: 'c', delay_ms: `300`}"}
+            respond: "[a.text, b.text, c.text]"
+          - get: /chain/{word}
+            calls:
+              first: {rpc: \(echo), request: "{text: path.word}"}
+              second: {rpc: \(echo), request: "{text: join('-', [first.text, 'again'])}"}
+            respond: "{result: second.text}"
+          - get: /each
+            calls:
+              fan:
+                rpc: \(echo)
+                each: "`[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19]`"
+                concurrency: 5
+                request: "{text: to_string(item), delay_ms: `50`}"
+            respond: "fan[*].text"
+          - get: /fail-fast
+            calls:
+              slow: {rpc: \(echo), request: "{text: 'slow', delay_ms: `5000`}"}
+              bad: {rpc: \(echo), request: "{delay_ms: `100`, fail_code: `5`, fail_message: 'gone'}"}
+          - get: /partial
+            calls:
+              main: {rpc: \(echo), request: "{text: 'main'}"}
+              extra: {rpc: \(echo), optional: true, request: "{fail_code: `14`, fail_message: 'down'}"}
+              after: {rpc: \(echo), optional: true, request: "{text: extra.text}"}
+            respond: "{main: main.text, extra: extra, after: after}"
+          - get: /maybe
+            calls:
+              always: {rpc: \(echo), request: "{text: 'always'}"}
+              sometimes: {rpc: \(echo), when: "query.deep == 'yes'", request: "{text: 'deep'}"}
+            respond: "{always: always.text, sometimes: sometimes.text}"
+          - get: /shape/{word}
+            calls:
+              echo: {rpc: \(echo), request: "{text: path.word}"}
+            respond:
+              web: "{text: echo.text, big: echo.big, nested: echo.nested, items: echo.items[*].label}"
+              mobile: "{t: echo.text, positive: echo.big > `0`}"
+              partner: "echo.numbers"
+        """
+    }
+
+    static func withGateway(_ body: @Sendable (Int, GRPCBackendClient) async throws -> Void) async throws {
+        let backend = try BackendProcess(script: "Tests/Backends/echo_backend.py")
+        let stats = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
+        try await GatewayHarness.withGateway(config: config(backendPort: backend.port)) { port in
+            try await body(port, stats)
+        }
+        await stats.shutdown()
+    }
+
+    static func stat(_ name: String, _ client: GRPCBackendClient) async throws -> Int {
+        let response = try await client.unary(GRPCUnaryRequest(path: "/manifold.test.Stats/\(name)", message: ByteBuffer()))
+        return Int(String(buffer: response.message)) ?? -1
+    }
+
+    @Test func independentCallsRunConcurrently() async throws {
+        try await Self.withGateway { port, stats in
+            let response = try await HTTPTestClient.request(port: port, path: "/fanout")
+            #expect(response.status == 200)
+            #expect(response.body == #"["a","b","c"]"#)
+            #expect(try await Self.stat("MaxInFlight", stats) == 3)  // all three were at the backend at once
+        }
+    }
+
+    @Test func aDependentCallReadsItsInput() async throws {
+        try await Self.withGateway { port, stats in
+            let response = try await HTTPTestClient.request(port: port, path: "/chain/hello")
+            #expect(response.body == #"{"result":"hello-again"}"#)
+            #expect(try await Self.stat("MaxInFlight", stats) == 1)  // second waited for first
+        }
+    }
+
+    @Test func eachRunsInOrderWithinItsBound() async throws {
+        try await Self.withGateway { port, stats in
+            let response = try await HTTPTestClient.request(port: port, path: "/each")
+            #expect(response.status == 200)
+            #expect(response.body == "[" + (0..<20).map { "\"\($0)\"" }.joined(separator: ",") + "]")
+            #expect(try await Self.stat("MaxInFlight", stats) == 5)
+        }
+    }
+
+    @Test func aRequiredFailureCancelsItsSiblingsAtTheBackend() async throws {
+        try await Self.withGateway { port, stats in
+            let response = try await HTTPTestClient.request(port: port, path: "/fail-fast")
+            #expect(response.status == 404)
+            #expect(response.body == #"{"error":{"code":404,"status":"NOT_FOUND","message":"gone"}}"#)
+            // The slow call's stream was reset; the backend notices within its 5 ms poll.
+            var cancelled = 0
+            for _ in 0..<100 where cancelled == 0 {
+                cancelled = try await Self.stat("Cancelled", stats)
+                if cancelled == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(cancelled == 1)
+        }
+    }
+
+    @Test func optionalFailuresBecomeNullAndErrors() async throws {
+        try await Self.withGateway { port, _ in
+            let response = try await HTTPTestClient.request(port: port, path: "/partial")
+            #expect(response.status == 200)
+            #expect(
+                response.body
+                    == #"{"main":"main","extra":null,"after":null,"errors":[{"call":"extra","status":"UNAVAILABLE","code":503,"message":"down"},{"call":"after","status":"UNAVAILABLE","code":503,"message":"skipped: it reads \"extra\", which failed"}]}"#
+            )
+        }
+    }
+
+    @Test func whenSkipsACall() async throws {
+        try await Self.withGateway { port, _ in
+            let skipped = try await HTTPTestClient.request(port: port, path: "/maybe")
+            #expect(skipped.body == #"{"always":"always","sometimes":null}"#)
+            let run = try await HTTPTestClient.request(port: port, path: "/maybe?deep=yes")
+            #expect(run.body == #"{"always":"always","sometimes":"deep"}"#)
+        }
+    }
+
+    @Test func eachClientGetsItsOwnShape() async throws {
+        try await Self.withGateway { port, _ in
+            let web = try await HTTPTestClient.request(port: port, path: "/shape/hi", headers: [("X-Client", "web")])
+            #expect(web.body == #"{"text":"hi","big":"-9007199254740993","nested":{"label":"n","weight":"-5"},"items":["a","b"]}"#)
+            let mobile = try await HTTPTestClient.request(port: port, path: "/shape/hi", headers: [("X-Client", "mobile")])
+            #expect(mobile.body == #"{"t":"hi","positive":false}"#)  // an int64 compares as a number
+            let partner = try await HTTPTestClient.request(port: port, path: "/shape/hi", headers: [("X-Client", "partner")])
+            #expect(partner.body == "[1,-2,3]")
+            let unknown = try await HTTPTestClient.request(port: port, path: "/shape/hi", headers: [("X-Client", "tv")])
+            #expect(unknown.body == web.body)
+            let none = try await HTTPTestClient.request(port: port, path: "/shape/hi")
+            #expect(none.body == web.body)
+        }
+    }
+}
