@@ -1,3 +1,4 @@
+import Foundation
 import ManifoldCore
 import ManifoldTransport
 import NIOCore
@@ -58,6 +59,15 @@ import Testing
               always: {rpc: \(echo), request: "{text: 'always'}"}
               sometimes: {rpc: \(echo), when: "query.deep == 'yes'", request: "{text: 'deep'}"}
             respond: "{always: always.text, sometimes: sometimes.text}"
+          - get: /slow
+            calls:
+              quick: {rpc: \(echo), request: "{text: 'quick'}"}
+              late: {rpc: \(echo), optional: true, timeout: 100ms, request: "{delay_ms: `3000`}"}
+            respond: "{quick: quick.text, late: late}"
+          - get: /too-slow
+            timeout: 150ms
+            calls:
+              late: {rpc: \(echo), request: "{delay_ms: `3000`}"}
           - get: /shape/{word}
             calls:
               echo: {rpc: \(echo), request: "{text: path.word}"}
@@ -134,12 +144,39 @@ import Testing
         }
     }
 
+    @Test func timeoutsBoundCallsAndTheRequest() async throws {
+        try await Self.withGateway { port, _ in
+            let slow = try await HTTPTestClient.request(port: port, path: "/slow")
+            #expect(slow.status == 200)
+            #expect(slow.body == #"{"quick":"quick","late":null,"errors":[{"call":"late","status":"DEADLINE_EXCEEDED","code":504,"message":"no response within 0.1 seconds"}]}"#)
+            let tooSlow = try await HTTPTestClient.request(port: port, path: "/too-slow")
+            #expect(tooSlow.status == 504)
+            #expect(tooSlow.body.contains(#""status":"DEADLINE_EXCEEDED""#))
+        }
+    }
+
     @Test func whenSkipsACall() async throws {
         try await Self.withGateway { port, _ in
             let skipped = try await HTTPTestClient.request(port: port, path: "/maybe")
             #expect(skipped.body == #"{"always":"always","sometimes":null}"#)
             let run = try await HTTPTestClient.request(port: port, path: "/maybe?deep=yes")
             #expect(run.body == #"{"always":"always","sometimes":"deep"}"#)
+        }
+    }
+
+    @Test func theClientCanBeAPathPrefix() async throws {
+        let backend = try BackendProcess(script: "Tests/Backends/echo_backend.py")
+        let config = Self.config(backendPort: backend.port)
+            .replacingOccurrences(of: "  header: X-Client\n", with: "  path_prefix: true\n")
+        try await GatewayHarness.withGateway(config: config) { port in
+            let mobile = try await HTTPTestClient.request(port: port, path: "/mobile/shape/hi")
+            #expect(mobile.body == #"{"t":"hi","positive":false}"#)
+            let partner = try await HTTPTestClient.request(port: port, path: "/partner/shape/hi")
+            #expect(partner.body == "[1,-2,3]")
+            let plain = try await HTTPTestClient.request(port: port, path: "/shape/hi")
+            #expect(plain.body.hasPrefix(#"{"text":"hi""#))  // the default client, web
+            let unknown = try await HTTPTestClient.request(port: port, path: "/tv/shape/hi")
+            #expect(unknown.status == 404)  // not a client, so part of the path
         }
     }
 

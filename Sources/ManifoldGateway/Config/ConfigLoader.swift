@@ -103,10 +103,11 @@ private struct NodeReader {
         }
 
         var clients = ClientsConfig.defaults
-        if let node = top["clients"], let map = mapping(node, at: "clients", allowed: ["header", "query", "default"]) {
-            if map["header"] != nil && map["query"] != nil {
-                report(node, "clients", "name the client by header or by query, not both")
+        if let node = top["clients"], let map = mapping(node, at: "clients", allowed: ["header", "query", "path_prefix", "default"]) {
+            if [map["header"], map["query"], map["path_prefix"]].compactMap({ $0 }).count > 1 {
+                report(node, "clients", "name the client by one of header, query or path_prefix")
             }
+            if let prefix = map["path_prefix"], bool(prefix, at: "clients.path_prefix") == true { clients.source = .pathPrefix }
             if let header = map["header"], let name = string(header, at: "clients.header") {
                 clients.source = .header(name.value.lowercased())
             }

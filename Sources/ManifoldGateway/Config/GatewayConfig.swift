@@ -19,6 +19,8 @@ public struct ClientsConfig: Sendable {
     public enum Source: Sendable, Equatable {
         case header(String)
         case query(String)
+        /// The first path segment, when it names a client: `/mobile/products/42`.
+        case pathPrefix
     }
 
     public var source: Source

@@ -21,9 +21,15 @@ struct GatewayResponder: HTTPResponder {
         var routeLabel = "unmatched"
         let response: Response
         do {
-            let (route, parameters) = try match(request)
+            var segments = Array(request.uri.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst())
+            var prefixClient: String?
+            if snapshot.clients.source == .pathPrefix, let first = segments.first, snapshot.clientNames.contains(String(first)) {
+                prefixClient = String(first)
+                segments.removeFirst()
+            }
+            let (route, parameters) = try match(request, segments: segments)
             routeLabel = route.template.description
-            let body = try await handle(request, route: route, parameters: parameters)
+            let body = try await handle(request, route: route, parameters: parameters, prefixClient: prefixClient)
             response = Self.json(status: 200, body)
         } catch let error as GatewayError {
             response = Self.error(error)
@@ -44,8 +50,7 @@ struct GatewayResponder: HTTPResponder {
 
     // MARK: - Steps
 
-    private func match(_ request: Request) throws(GatewayError) -> (GatewaySnapshot.Route, [(String, String)]) {
-        let segments = Array(request.uri.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst())
+    private func match(_ request: Request, segments: [Substring]) throws(GatewayError) -> (GatewaySnapshot.Route, [(String, String)]) {
         var allowed: [String] = []
         for route in snapshot.routes {
             guard let parameters = route.template.match(segments) else { continue }
@@ -60,7 +65,12 @@ struct GatewayResponder: HTTPResponder {
         throw GatewayError(.notFound, "no route for \(request.uri.path)")
     }
 
-    private func handle(_ request: Request, route: GatewaySnapshot.Route, parameters: [(String, String)]) async throws -> JSONValue {
+    private func handle(
+        _ request: Request,
+        route: GatewaySnapshot.Route,
+        parameters: [(String, String)],
+        prefixClient: String?
+    ) async throws -> JSONValue {
         let deadline = ContinuousClock.now + route.timeout
         let body = try await requestBody(request)
         let query = queryParameters(request)
@@ -69,7 +79,7 @@ struct GatewayResponder: HTTPResponder {
                 throw GatewayError(.invalidArgument, "unknown query parameter \"\(key)\"")
             }
         }
-        let client = self.client(of: request, plan: route.plan)
+        let client = self.client(of: request, plan: route.plan, prefix: prefixClient)
         var context = JSONObject()
         context.appendUnique("path", .object(JSONObject(parameters.map { ($0.0, JSONValue.string($0.1)) })))
         context.appendUnique("query", .object(JSONObject(query.map { ($0.0, $0.1.count == 1 ? .string($0.1[0]) : .array($0.1.map { .string($0) })) })))
@@ -99,14 +109,15 @@ struct GatewayResponder: HTTPResponder {
         }
     }
 
-    /// The client a request comes from: the configured header or query parameter when it
-    /// names a shape the route has, else the default client.
-    private func client(of request: Request, plan: CallPlan<CallTarget>) -> String {
+    /// The client a request comes from: the configured header, query parameter or path
+    /// prefix when it names a shape the route has, else the default client.
+    private func client(of request: Request, plan: CallPlan<CallTarget>, prefix: String?) -> String {
         let clients = snapshot.clients
         let named: String?
         switch clients.source {
         case .header(let name): named = HTTPField.Name(name).flatMap { request.headers[$0] }
         case .query(let name): named = request.uri.queryParameters[name[...]].map(String.init)
+        case .pathPrefix: named = prefix
         }
         if let named, plan.responses[named] != nil { return named }
         return clients.defaultClient

@@ -23,6 +23,8 @@ final class GatewaySnapshot: Sendable {
     let routes: [Route]
     let codec: ProtoJSONCodec
     let clients: ClientsConfig
+    /// Every client some route has a shape for, and the default: what a path prefix may name.
+    let clientNames: Set<String>
     let maxBodySize: Int
     let backends: [String: GRPCBackendClient]
 
@@ -30,6 +32,7 @@ final class GatewaySnapshot: Sendable {
         self.routes = routes
         self.codec = codec
         self.clients = clients
+        self.clientNames = routes.reduce(into: [clients.defaultClient]) { names, route in names.formUnion(route.plan.responses.keys) }
         self.maxBodySize = maxBodySize
         self.backends = backends
     }
