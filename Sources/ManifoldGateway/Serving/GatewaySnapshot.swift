@@ -131,8 +131,8 @@ final class GatewaySnapshot: Sendable {
                 )
             } catch {
                 for problem in error.errors {
-                    let (at, where_) = locate(problem, route: route, calls: located, path: path)
-                    report(at, where_, problem.message)
+                    let (at, documentPath) = locate(problem, route: route, calls: located, path: path)
+                    report(at, documentPath, problem.message)
                 }
             }
         }
@@ -151,12 +151,12 @@ final class GatewaySnapshot: Sendable {
     private static func locate(_ problem: ComposeError, route: RouteConfig, calls: [String: CallConfig], path: String) -> (Located<String>, String) {
         let parts = problem.location.split(separator: ".", maxSplits: 1).map(String.init)
         var at = route.path
-        var where_ = "\(path).\(problem.location)"
+        var documentPath = "\(path).\(problem.location)"
         if parts[0] == "respond" {
-            where_ = "\(path).\(problem.location)"
+            documentPath = "\(path).\(problem.location)"
             at = parts.count > 1 ? (route.respondByClient[parts[1]] ?? at) : (route.respond ?? at)
         } else if let call = calls[parts[0]] {
-            where_ = "\(path).calls.\(problem.location)"
+            documentPath = "\(path).calls.\(problem.location)"
             at = call.name
             if parts.count > 1 {
                 switch parts[1] {
@@ -170,6 +170,6 @@ final class GatewaySnapshot: Sendable {
         if let position = problem.position, at.value.count > position {
             at.column += position
         }
-        return (at, where_)
+        return (at, documentPath)
     }
 }
