@@ -18,11 +18,8 @@ struct MessageEncoder {
         case .any?:
             return try makeAny(value, messageIndex: messageIndex)
         case let kind?:
-            do throws(SchemaError) {
-                return try makeMessage(try WellKnownJSON.fieldObject(kind, from: value), messageIndex: messageIndex)
-            } catch {
-                throw error.hidingFields(of: kind)
-            }
+            // The field object is ours, not the client's: its field names stay out of paths.
+            return try makeMessage(try WellKnownJSON.fieldObject(kind, from: value), messageIndex: messageIndex, transparent: true)
         case nil:
             guard case .object(let object) = value else { throw typeMismatch("an object", value) }
             return try makeMessage(object, messageIndex: messageIndex)
@@ -30,7 +27,9 @@ struct MessageEncoder {
     }
 
     /// A new struct for message `messageIndex`, filled from an object of its fields.
-    func makeMessage(_ object: JSONObject, messageIndex: Int) throws(SchemaError) -> UnsafeMutableRawPointer {
+    /// - Parameter transparent: the object stands for a well-known type's own JSON form, so
+    ///   error paths name what the client wrote (`$.attrs.a`, not `$.attrs.fields["a"]`).
+    func makeMessage(_ object: JSONObject, messageIndex: Int, transparent: Bool = false) throws(SchemaError) -> UnsafeMutableRawPointer {
         let info = schema.messages[messageIndex]
         let base = arena.allocate(info.structSize)
         // ProtobufCMessage.descriptor is the first member.
@@ -50,9 +49,9 @@ struct MessageEncoder {
                     }
                     oneofSet[oneof] = key
                 }
-                try fill(field, from: value, in: base)
+                try fill(field, from: value, in: base, transparent: transparent)
             } catch {
-                throw error.within(".\(key)")
+                throw transparent ? error : error.within(".\(key)")
             }
         }
         // proto2 `required`: a message without one would not parse at the backend.
@@ -65,9 +64,9 @@ struct MessageEncoder {
         return base
     }
 
-    private func fill(_ field: FieldInfo, from value: JSONValue, in base: UnsafeMutableRawPointer) throws(SchemaError) {
+    private func fill(_ field: FieldInfo, from value: JSONValue, in base: UnsafeMutableRawPointer, transparent: Bool) throws(SchemaError) {
         if field.isMap {
-            try fillMap(field, from: value, in: base)
+            try fillMap(field, from: value, in: base, keysAsFields: transparent)
             return
         }
         if field.cardinality == .repeated {
@@ -97,7 +96,13 @@ struct MessageEncoder {
     }
 
     /// A `map<K, V>` is a repeated entry message on the wire; JSON writes it as an object.
-    private func fillMap(_ field: FieldInfo, from value: JSONValue, in base: UnsafeMutableRawPointer) throws(SchemaError) {
+    /// - Parameter keysAsFields: the map is a Struct's, whose keys read as fields in paths.
+    private func fillMap(
+        _ field: FieldInfo,
+        from value: JSONValue,
+        in base: UnsafeMutableRawPointer,
+        keysAsFields: Bool
+    ) throws(SchemaError) {
         guard case .object(let object) = value else {
             throw SchemaError(.invalidJSON, "expected an object (a map), got \(value.typeName)")
         }
@@ -118,7 +123,7 @@ struct MessageEncoder {
                 try store(member.value, as: valueField, at: entry + valueField.offset)
                 entries.storeBytes(of: UnsafeRawPointer(entry), toByteOffset: i * 8, as: UnsafeRawPointer.self)
             } catch {
-                throw error.within("[\"\(member.key)\"]")
+                throw error.within(keysAsFields ? ".\(member.key)" : "[\"\(member.key)\"]")
             }
         }
         base.storeBytes(of: UInt(object.count), toByteOffset: field.quantifierOffset!, as: UInt.self)

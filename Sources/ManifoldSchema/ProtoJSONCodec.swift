@@ -90,31 +90,4 @@ extension SchemaError {
     }
 
     func atRoot() -> SchemaError { within("$") }
-
-    /// Drops the path components that exist only in a well-known type's field form, so a
-    /// path names what the client wrote: `$.attrs.a`, not `$.attrs.fields["a"]`.
-    func hidingFields(of kind: WellKnownType) -> SchemaError {
-        guard var rest = path else { return self }
-        let prefixes: [String]
-        switch kind {
-        case .wrapper: prefixes = [".value"]
-        case .listValue: prefixes = [".values"]
-        case .value: prefixes = [".struct_value", ".list_value", ".number_value", ".string_value", ".bool_value", ".null_value"]
-        case .struct:
-            // .fields["key"]... -> .key...
-            guard rest.hasPrefix(".fields[\""), let close = rest.firstRange(of: "\"]") else { return self }
-            let key = rest[rest.index(rest.startIndex, offsetBy: 9)..<close.lowerBound]
-            var copy = self
-            copy.path = "." + key + rest[close.upperBound...]
-            return copy
-        default: return self
-        }
-        for prefix in prefixes where rest.hasPrefix(prefix) {
-            rest.removeFirst(prefix.count)
-            var copy = self
-            copy.path = rest
-            return copy
-        }
-        return self
-    }
 }

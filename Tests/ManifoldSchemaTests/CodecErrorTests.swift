@@ -82,6 +82,7 @@ import Testing
         Case(json: #"{"by":"***"}"#, path: "$.by", message: "invalid base64", type: wellKnown),
         Case(json: #"{"s":5}"#, path: "$.s", message: "expected a string, got number", type: wellKnown),
         Case(json: #"{"attributes":{"a":{"b":"c\u0000"}}}"#, path: "$.attributes.a.b", message: "strings containing U+0000 are not supported", type: wellKnown),
+        Case(json: #"{"attributes":{"x\"]y":{"b":1.5,"c":"\u0000"}}}"#, path: #"$.attributes.x"]y.c"#, message: "strings containing U+0000 are not supported", type: wellKnown),
         Case(json: #"{"list":[1,[true,"a\u0000"]]}"#, path: "$.list[1][1]", message: "strings containing U+0000 are not supported", type: wellKnown),
         // proto2, maps, lists, recursion.
         Case(json: #"{"count":1}"#, path: "$", message: #"missing required field "id""#, type: "manifold.test.v1.Legacy"),
