@@ -95,3 +95,12 @@ import Testing
         #expect(Base64.decode("Zm9v!") == nil)
     }
 }
+
+@Suite struct PercentDecodingTests {
+    @Test func decodesEscapes() {
+        #expect(PercentDecoding.decode("a%20b%E2%9C%93", strict: true) == Array("a b✓".utf8))
+        #expect(PercentDecoding.decode("100%", strict: true) == nil)
+        #expect(PercentDecoding.decode("100%", strict: false) == Array("100%".utf8))
+        #expect(PercentDecoding.decode("%zz%4", strict: false) == Array("%zz%4".utf8))
+    }
+}

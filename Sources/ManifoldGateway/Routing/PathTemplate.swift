@@ -1,3 +1,5 @@
+import ManifoldCore
+
 /// A route's path, such as `/products/{id}`, compiled once at config load.
 ///
 /// Literal segments match exactly; `{name}` matches one non-empty segment and captures it,
@@ -58,19 +60,7 @@ struct PathTemplate: Sendable, CustomStringConvertible {
     /// Percent-decodes one path segment; nil when the escapes are broken or not UTF-8.
     static func percentDecode(_ text: Substring) -> String? {
         guard text.contains("%") else { return String(text) }
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = iterator.next(), let low = iterator.next(),
-                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-            else { return nil }
-            bytes.append(value)
-        }
-        return String(validating: bytes, as: UTF8.self)
+        return PercentDecoding.decode(text, strict: true).flatMap { String(validating: $0, as: UTF8.self) }
     }
 }
 
