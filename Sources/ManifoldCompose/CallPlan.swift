@@ -34,6 +34,9 @@ public struct CallPlan<Target: Sendable>: Sendable {
     public let responses: [String: JMESPath]
     /// nil: the only call's answer, or an object of every call's answer by name.
     public let defaultResponse: JMESPath?
+    /// The context roots (`path`, `query`, `headers`, `body`, `client`) some template reads,
+    /// so a request builds only those.
+    public let contextRootsRead: Set<String>
 
     /// Call names grouped by how many calls stand before them: level 0 reads none.
     public var levels: [[String]] {

@@ -14,6 +14,7 @@ public enum PlanBuilder {
         defaultResponse: String?
     ) throws(PlanErrors) -> CallPlan<Target> {
         var errors: [ComposeError] = []
+        var rootsRead = Set<String>()
         let index = Dictionary(specs.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
 
         func compile(_ text: String?, at location: String) -> JMESPath? {
@@ -35,6 +36,8 @@ public enum PlanBuilder {
                     errors.append(ComposeError(location: location, message: "reads the whole context (@ or *); name the parts it reads"))
                 } else if let call = index[name] {
                     found.insert(call)
+                } else if contextRoots.contains(name) {
+                    rootsRead.insert(name)
                 } else if !contextRoots.contains(name) && !extraRoots.contains(name) {
                     let known = (specs.map(\.name) + contextRoots.sorted() + extraRoots.sorted()).joined(separator: ", ")
                     errors.append(ComposeError(location: location, message: "reads \"\(name)\", which is not one of \(known)"))
@@ -103,7 +106,9 @@ public enum PlanBuilder {
         _ = reads(defaultExpression, at: "respond")
 
         guard errors.isEmpty else { throw PlanErrors(errors: errors) }
-        return CallPlan(calls: calls, responses: compiledResponses, defaultResponse: defaultExpression)
+        return CallPlan(
+            calls: calls, responses: compiledResponses, defaultResponse: defaultExpression, contextRootsRead: rootsRead
+        )
     }
 
     /// A path of call indices that returns to its start, if there is one.

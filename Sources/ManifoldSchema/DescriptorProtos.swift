@@ -30,7 +30,6 @@ struct FieldDescriptorProto: Sendable {
     var label: Label = .optional  // 4
     var type: Int32 = 0  // 5, FieldDescriptorProto.Type
     var typeName = ""  // 6, fully qualified with a leading dot
-    var defaultValue: String?  // 7
     var packed: Bool?  // 8 -> FieldOptions.packed (2)
     var oneofIndex: Int32?  // 9
     var jsonName: String?  // 10

@@ -83,7 +83,6 @@ enum DescriptorSetDecoder {
                 field.label = label
             case (5, .varint): field.type = try r.readInt32()
             case (6, .lengthDelimited): field.typeName = try r.readString()
-            case (7, .lengthDelimited): field.defaultValue = try r.readString()
             case (8, .lengthDelimited):
                 var options = try r.readNested()
                 while let (n, t) = try options.nextTag() {

@@ -17,11 +17,4 @@ package enum FieldType: Int32, Sendable {
     /// Whether presence is the pointer itself (NULL means absent) rather than a `has_` flag.
     var presenceIsPointer: Bool { self == .string || self == .message }
 
-    /// The JSON-facing name of the type, for error messages.
-    var displayName: String {
-        switch self {
-        case .enumeration: "enum"
-        default: "\(self)"
-        }
-    }
 }

@@ -48,8 +48,6 @@ package struct FieldInfo: Sendable {
     package let oneofIndex: Int?
     package let isMap: Bool
     package let isPacked: Bool
-    /// proto2 `[default = ...]`, as descriptor.proto spells it.
-    package let defaultValue: String?
     /// Offset of the value (or of the array pointer, for repeated fields) in the struct.
     package let offset: Int
     /// Offset of the `has_` flag, the `n_` count or the oneof case; nil when there is none.

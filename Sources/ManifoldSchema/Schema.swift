@@ -64,9 +64,6 @@ public final class Schema: Sendable {
         servicesByName[name].map { $0.compactMap { methodsByName[$0] } }
     }
 
-    /// Names of every service, sorted.
-    public var serviceNames: [String] { servicesByName.keys.sorted() }
-
     package func messageIndex(named name: String) -> Int? { messageIndex[name] }
 
     package func enumIndex(named name: String) -> Int? { enumIndex[name] }

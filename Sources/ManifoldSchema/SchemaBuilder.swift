@@ -190,7 +190,6 @@ struct SchemaBuilder {
                     oneofIndex: oneofIndex,
                     isMap: isMap,
                     isPacked: packed,
-                    defaultValue: field.defaultValue,
                     offset: valueOffset,
                     quantifierOffset: quantifierOffset
                 )

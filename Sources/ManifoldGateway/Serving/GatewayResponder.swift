@@ -82,8 +82,12 @@ struct GatewayResponder: HTTPResponder {
         let client = self.client(of: request, plan: route.plan, prefix: prefixClient)
         var context = JSONObject()
         context.appendUnique("path", .object(JSONObject(parameters.map { ($0.0, JSONValue.string($0.1)) })))
-        context.appendUnique("query", .object(JSONObject(query.map { ($0.0, $0.1.count == 1 ? .string($0.1[0]) : .array($0.1.map { .string($0) })) })))
-        context.appendUnique("headers", .object(headers(of: request)))
+        // Only what some template reads: headers and query objects cost allocations per request.
+        let reads = route.plan.contextRootsRead
+        if reads.contains("query") {
+            context.appendUnique("query", .object(JSONObject(query.map { ($0.0, $0.1.count == 1 ? .string($0.1[0]) : .array($0.1.map { .string($0) })) })))
+        }
+        if reads.contains("headers") { context.appendUnique("headers", .object(headers(of: request))) }
         context.appendUnique("body", body.map { JSONValue.object($0) } ?? .null)
         context.appendUnique("client", .string(client))
 

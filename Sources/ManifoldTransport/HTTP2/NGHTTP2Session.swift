@@ -148,11 +148,6 @@ final class NGHTTP2Session {
         _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, errorCode)
     }
 
-    /// Sends GOAWAY; in-flight streams finish, no new ones are accepted.
-    func goAway(errorCode: UInt32 = 0) {
-        let last = nghttp2_session_get_last_proc_stream_id(session)
-        _ = nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), last, errorCode, nil, 0)
-    }
 
     // MARK: - Callbacks
 
