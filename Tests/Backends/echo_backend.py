@@ -77,5 +77,4 @@ class EchoService(echo_pb2_grpc.EchoServiceServicer):
 
 if __name__ == "__main__":
     args = grpc_backend.parse_args(description=__doc__)
-    grpc_backend.serve([(echo_pb2_grpc.add_EchoServiceServicer_to_server, EchoService())],
-                       args.port, exit_with_stdin=args.exit_with_stdin)
+    grpc_backend.serve([(echo_pb2_grpc.add_EchoServiceServicer_to_server, EchoService())], args)

@@ -2,10 +2,11 @@
 
 Protos are compiled at start-up with grpc_tools' protoc into a temporary
 directory, so no generated code is committed. Every server also answers
-raw-bytes methods under /manifold.test.Stats/ (Peers, MaxInFlight, Cancelled,
-Reset), which let a test see how many distinct connections reached the
-backend's real methods, how many calls ran at once, and how many the client
-cancelled.
+raw-bytes methods under /manifold.test.Stats/ (Peers, Calls, MaxInFlight,
+Cancelled, Reset), which let a test see how many distinct connections reached
+the backend's real methods, how many calls they made, how many ran at once,
+and how many the client cancelled; and SetServing, which sets what the
+standard grpc.health.v1.Health service (grpcio-health-checking) answers.
 """
 
 import argparse
@@ -21,6 +22,7 @@ from concurrent import futures
 
 import grpc
 import grpc_tools
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_tools import protoc
 
 STATS_SERVICE = "manifold.test.Stats"
@@ -67,10 +69,15 @@ class PeerRecorder(grpc.ServerInterceptor):
         self._in_flight = 0
         self._max_in_flight = 0
         self._cancelled = 0
+        self._calls = 0
 
     def count(self):
         with self._lock:
             return len(self._peers)
+
+    def calls(self):
+        with self._lock:
+            return self._calls
 
     def max_in_flight(self):
         with self._lock:
@@ -85,11 +92,13 @@ class PeerRecorder(grpc.ServerInterceptor):
             self._peers.clear()
             self._max_in_flight = self._in_flight
             self._cancelled = 0
+            self._calls = 0
 
     def _begin(self, context):
         with self._lock:
             self._peers.add(context.peer())
             self._in_flight += 1
+            self._calls += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
 
     def _end(self, context):
@@ -100,7 +109,8 @@ class PeerRecorder(grpc.ServerInterceptor):
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
-        if handler is None or handler_call_details.method.startswith("/" + STATS_SERVICE + "/"):
+        method = handler_call_details.method
+        if handler is None or method.startswith("/" + STATS_SERVICE + "/") or method.startswith("/grpc.health.v1."):
             return handler
         # The interceptor API has no access to the call context, so wrap the
         # behaviour function of whichever kind of handler this is.
@@ -108,10 +118,21 @@ class PeerRecorder(grpc.ServerInterceptor):
         for kind in ("unary_unary", "unary_stream", "stream_unary", "stream_stream"):
             behaviour = getattr(handler, kind)
             if behaviour is not None:
-                wrapped[kind] = self._wrap(behaviour)
+                wrapped[kind] = self._wrap(behaviour, streaming=kind.endswith("_stream"))
         return handler._replace(**wrapped)
 
-    def _wrap(self, behaviour):
+    def _wrap(self, behaviour, streaming):
+        if streaming:
+            # A streaming behaviour returns a generator at once and runs as it is iterated,
+            # so the call is in flight until the generator finishes or is closed.
+            def recorded_stream(request, context):
+                self._begin(context)
+                try:
+                    yield from behaviour(request, context)
+                finally:
+                    self._end(context)
+            return recorded_stream
+
         def recorded(request, context):
             self._begin(context)
             try:
@@ -121,12 +142,20 @@ class PeerRecorder(grpc.ServerInterceptor):
         return recorded
 
 
-def _stats_handler(recorder):
+def _stats_handler(recorder, health_servicer):
     def peers(_request, _context):
         return str(recorder.count()).encode("utf-8")
 
     def reset(_request, _context):
         recorder.reset()
+        return b""
+
+    def calls(_request, _context):
+        return str(recorder.calls()).encode("utf-8")
+
+    def set_serving(request, _context):
+        status = health_pb2.HealthCheckResponse.ServingStatus.Value(request.decode("utf-8"))
+        health_servicer.set("", status)
         return b""
 
     def max_in_flight(_request, _context):
@@ -140,6 +169,8 @@ def _stats_handler(recorder):
     return grpc.method_handlers_generic_handler(STATS_SERVICE, {
         "Peers": grpc.unary_unary_rpc_method_handler(peers, **raw),
         "Reset": grpc.unary_unary_rpc_method_handler(reset, **raw),
+        "Calls": grpc.unary_unary_rpc_method_handler(calls, **raw),
+        "SetServing": grpc.unary_unary_rpc_method_handler(set_serving, **raw),
         "MaxInFlight": grpc.unary_unary_rpc_method_handler(max_in_flight, **raw),
         "Cancelled": grpc.unary_unary_rpc_method_handler(cancelled, **raw),
     })
@@ -149,6 +180,10 @@ def parse_args(default_port=0, description=None):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--port", type=int, default=default_port,
                         help="port on 127.0.0.1 (0 picks a free one; default %(default)s)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on; [::] takes IPv4 and IPv6 (default %(default)s)")
+    parser.add_argument("--max-concurrent-streams", type=int, default=None,
+                        help="SETTINGS_MAX_CONCURRENT_STREAMS to advertise")
     parser.add_argument("--exit-with-stdin", action="store_true",
                         help="exit when stdin closes, so a test harness that dies takes us with it")
     return parser.parse_args()
@@ -165,10 +200,11 @@ def _stop_when_stdin_closes(server):
     threading.Thread(target=watch, daemon=True).start()
 
 
-def serve(servicers_adders, port, exit_with_stdin=False):
+def serve(servicers_adders, args):
     """Serves until SIGTERM or SIGINT.
 
     servicers_adders: iterable of (add_XServicer_to_server, servicer) pairs.
+    args: what parse_args returned.
     Prints `LISTENING <port>` once the port is bound.
     """
     # Both signals raise KeyboardInterrupt in the main thread. Set SIGINT
@@ -184,16 +220,20 @@ def serve(servicers_adders, port, exit_with_stdin=False):
         futures.ThreadPoolExecutor(max_workers=256),
         interceptors=[recorder],
         # Without this a second server could silently share a busy port.
-        options=[("grpc.so_reuseport", 0)],
+        options=[("grpc.so_reuseport", 0)] + (
+            [("grpc.max_concurrent_streams", args.max_concurrent_streams)]
+            if args.max_concurrent_streams else []),
     )
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for add, servicer in servicers_adders:
         add(servicer, server)
-    server.add_generic_rpc_handlers((_stats_handler(recorder),))
-    bound = server.add_insecure_port("127.0.0.1:%d" % port)
+    server.add_generic_rpc_handlers((_stats_handler(recorder, health_servicer),))
+    bound = server.add_insecure_port("%s:%d" % (args.host, args.port))
     server.start()
     try:
         print("LISTENING %d" % bound, flush=True)
-        if exit_with_stdin:
+        if args.exit_with_stdin:
             _stop_when_stdin_closes(server)
         server.wait_for_termination()
     except KeyboardInterrupt:

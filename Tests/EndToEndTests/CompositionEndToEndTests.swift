@@ -88,7 +88,7 @@ import Testing
     }
 
     static func stat(_ name: String, _ client: GRPCBackendClient) async throws -> Int {
-        let response = try await client.unary(GRPCUnaryRequest(path: "/manifold.test.Stats/\(name)", message: ByteBuffer()))
+        let response = try await client.unary(GRPCRequest(path: "/manifold.test.Stats/\(name)", message: ByteBuffer()))
         return Int(String(buffer: response.message)) ?? -1
     }
 

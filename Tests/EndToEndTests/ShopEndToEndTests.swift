@@ -62,7 +62,7 @@ import Testing
         }
         // The backend saw every call on a single connection.
         let stats = GRPCBackendClient(host: "127.0.0.1", port: shop.port)
-        let peers = try await stats.unary(GRPCUnaryRequest(path: "/manifold.test.Stats/Peers", message: ByteBuffer()))
+        let peers = try await stats.unary(GRPCRequest(path: "/manifold.test.Stats/Peers", message: ByteBuffer()))
         #expect(String(buffer: peers.message) == "1")
         await stats.shutdown()
     }

@@ -17,22 +17,22 @@ struct EchoBackend {
     static let echoPath = "/manifold.test.v1.EchoService/Echo"
 
     /// Starts a fresh backend process.
-    static func start() throws -> BackendProcess {
-        try BackendProcess(script: "Tests/Backends/echo_backend.py")
+    static func start(arguments: [String] = []) throws -> BackendProcess {
+        try BackendProcess(script: "Tests/Backends/echo_backend.py", arguments: arguments)
     }
 
-    static func request(_ json: String, timeout: Duration? = nil, metadata: [HeaderField] = []) throws -> GRPCUnaryRequest {
+    static func request(_ json: String, timeout: Duration? = nil, metadata: [HeaderField] = []) throws -> GRPCRequest {
         let bytes = try codec.encode(try JSONParser.parse(json), messageNamed: "manifold.test.v1.EchoRequest")
-        return GRPCUnaryRequest(path: echoPath, message: ByteBuffer(bytes: bytes), metadata: metadata, timeout: timeout)
+        return GRPCRequest(path: echoPath, message: ByteBuffer(bytes: bytes), metadata: metadata, timeout: timeout)
     }
 
-    static func reply(_ response: GRPCUnaryResponse) throws -> JSONValue {
+    static func reply(_ response: GRPCResponse) throws -> JSONValue {
         try response.message.withUnsafeReadableBytes { try codec.decode($0, messageNamed: "manifold.test.v1.EchoReply") }
     }
 
     /// How many distinct connections reached the backend's Echo method.
     static func peers(_ client: GRPCBackendClient) async throws -> Int {
-        let response = try await client.unary(GRPCUnaryRequest(path: "/manifold.test.Stats/Peers", message: ByteBuffer()))
+        let response = try await client.unary(GRPCRequest(path: "/manifold.test.Stats/Peers", message: ByteBuffer()))
         return Int(String(buffer: response.message)) ?? -1
     }
 }

@@ -41,10 +41,16 @@ public final class BackendProcess: @unchecked Sendable {
         self.port = port
     }
 
-    /// Stops the server (SIGTERM) and waits for it to exit.
+    /// Stops the server (SIGTERM), and kills it (SIGKILL) if it has not exited within two
+    /// seconds, so a wedged backend can never hang the test run.
     public func stop() {
         guard process.isRunning else { return }
+        resume()  // a paused process would never act on SIGTERM
         process.terminate()
+        for _ in 0..<200 where process.isRunning {
+            usleep(10_000)
+        }
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
@@ -53,6 +59,19 @@ public final class BackendProcess: @unchecked Sendable {
         guard process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    /// Freezes the server (SIGSTOP): its sockets stay open but nothing answers, as with a
+    /// hung process or a partitioned host.
+    public func pause() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGSTOP)
+    }
+
+    /// Undoes `pause()`.
+    public func resume() {
+        guard process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGCONT)
     }
 
     deinit { stop() }

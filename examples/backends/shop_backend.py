@@ -50,5 +50,4 @@ class CatalogService(catalog_pb2_grpc.CatalogServiceServicer):
 if __name__ == "__main__":
     args = grpc_backend.parse_args(default_port=50051, description=__doc__)
     grpc_backend.serve(
-        [(catalog_pb2_grpc.add_CatalogServiceServicer_to_server, CatalogService())], args.port,
-        exit_with_stdin=args.exit_with_stdin)
+        [(catalog_pb2_grpc.add_CatalogServiceServicer_to_server, CatalogService())], args)

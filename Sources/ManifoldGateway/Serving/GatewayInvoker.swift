@@ -22,10 +22,10 @@ struct GatewayInvoker: CallInvoker {
         } catch {
             return .failure(CallFailure(.invalidArgument, "invalid request: \(error)"))
         }
-        let response: GRPCUnaryResponse
+        let response: GRPCResponse
         do {
             response = try await target.backend.unary(
-                GRPCUnaryRequest(path: target.method.path, message: ByteBuffer(bytes: bytes), timeout: timeout)
+                GRPCRequest(path: target.method.path, message: ByteBuffer(bytes: bytes), timeout: timeout)
             )
         } catch {
             return .failure(CallFailure(error.code, error.message))

@@ -1,50 +1,70 @@
 import ManifoldCore
 import NIOCore
 
-/// Runs gRPC unary calls over one HTTP/2 connection, with nghttp2 doing the framing.
+/// Runs gRPC calls over one HTTP/2 connection, with nghttp2 doing the framing.
 ///
 /// Lifetime and threading: lives in one channel's pipeline and is touched only on that
 /// channel's event loop; `GRPCConnection` reaches it through `NIOLoopBound`. Only Sendable
-/// values (`ByteBuffer`, header lists, `TransportError`) leave it, through each call's promise.
+/// values (`ByteBuffer`, header lists, `TransportError`) leave it, through each call's
+/// promise or stream continuation.
 final class GRPCClientHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    struct Configuration: Sendable {
-        /// Largest response message accepted, in bytes.
-        var maxResponseMessageSize = 4 << 20
-        var userAgent = "manifold/0.1"
+    /// Where a call's answer goes.
+    enum Responder {
+        case unary(EventLoopPromise<GRPCResponse>)
+        case stream(AsyncThrowingStream<ResponsePart, any Error>.Continuation)
     }
 
     /// One call in flight.
-    private struct Stream {
+    struct Stream {
         let callID: UInt64
-        let promise: EventLoopPromise<GRPCUnaryResponse>
+        let responder: Responder
         var headers: [HeaderField]?
         var trailers: [HeaderField]?
-        var body: ByteBuffer?
-        /// Set when we ended the stream ourselves (deadline, cancel, oversize): the status the
-        /// caller sees, whatever the stream close says.
+        var deframer: MessageDeframer?
+        /// A unary call's one message.
+        var message: ByteBuffer?
+        /// DATA bytes received, and those already returned to the stream's window.
+        var receivedBytes = 0
+        var creditedBytes = 0
+        /// Wire bytes of messages handed to a stream reader who has not taken them yet.
+        var queuedBytes = 0
+        /// Set when we ended the stream ourselves (deadline, cancel, bad data): the status
+        /// the caller sees, whatever the stream close says.
         var localFailure: TransportError?
         var deadline: Scheduled<Void>?
     }
 
-    private let authority: String
-    private let configuration: Configuration
+    let authority: String
+    let configuration: GRPCConnection.Configuration
     private let onStateChange: @Sendable (GRPCConnection.State) -> Void
+    /// Completed by the server's first SETTINGS (or the connection's end), once.
+    private let ready: EventLoopPromise<Void>
+    private var isReady = false
     private var session: NGHTTP2Session?
     private var context: ChannelHandlerContext?
-    private var streams: [Int32: Stream] = [:]
+    var streams: [Int32: Stream] = [:]
     private var streamIDsByCall: [UInt64: Int32] = [:]
-    /// Set once the connection can take no new calls, with the reason.
+    /// Set once the connection takes no new calls, with the reason.
     private var closedReason: TransportError?
     /// Guards `flush` against re-entry: handling an event it produced may ask for another.
     private var isFlushing = false
     private var needsAnotherFlush = false
+    private var keepaliveTimer: RepeatedTask?
+    private var pingTimeout: Scheduled<Void>?
+    private var idleTimer: Scheduled<Void>?
 
-    init(authority: String, configuration: Configuration, onStateChange: @escaping @Sendable (GRPCConnection.State) -> Void) {
+    init(
+        authority: String,
+        configuration: GRPCConnection.Configuration,
+        ready: EventLoopPromise<Void>,
+        onStateChange: @escaping @Sendable (GRPCConnection.State) -> Void
+    ) {
         self.authority = authority
         self.configuration = configuration
+        self.ready = ready
         self.onStateChange = onStateChange
     }
 
@@ -62,10 +82,9 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let session else { return }
-        let buffer = unwrapInboundIn(data)
         let events: [HTTP2SessionEvent]
         do {
-            events = try session.receive(buffer)
+            events = try session.receive(unwrapInboundIn(data))
         } catch {
             closeConnection(error)
             return
@@ -75,8 +94,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        failAll(closedReason ?? TransportError(.unavailable, "connection to \(authority) closed"))
-        session = nil
+        shutDown(closedReason ?? TransportError(.unavailable, "connection to \(authority) closed"))
         context.fireChannelInactive()
     }
 
@@ -85,59 +103,80 @@ final class GRPCClientHandler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        failAll(TransportError(.unavailable, "connection to \(authority) closed"))
-        session = nil
+        shutDown(TransportError(.unavailable, "connection to \(authority) closed"))
         self.context = nil
+    }
+
+    private func startSession(context: ChannelHandlerContext) {
+        guard session == nil, closedReason == nil else { return }
+        do {
+            session = try NGHTTP2Session(role: .client, settings: configuration.http2, allocator: context.channel.allocator)
+        } catch {
+            closeConnection(error)
+            return
+        }
+        startKeepalive(context: context)
+        flush()  // the connection preface and our SETTINGS
     }
 
     // MARK: - Calls
 
-    /// Starts a unary call; `promise` completes when the call ends, however it ends.
-    func startUnary(_ request: GRPCUnaryRequest, callID: UInt64, cancellation: CallCancellation, promise: EventLoopPromise<GRPCUnaryResponse>) {
-        guard let session, closedReason == nil else {
-            promise.fail(closedReason ?? TransportError(.unavailable, "connection to \(authority) is not open"))
+    /// Starts a call; `responder` hears how it ends, however it ends.
+    func start(_ request: GRPCRequest, callID: UInt64, cancellation: CallCancellation, responder: Responder) {
+        guard let session, let context, closedReason == nil else {
+            // Nothing was sent, so the pool may try another connection.
+            Self.fail(responder, (closedReason ?? TransportError(.unavailable, "connection to \(authority) is not open")).retrySafe())
             return
         }
         guard !cancellation.isCancelled else {
-            promise.fail(TransportError(.cancelled, "call cancelled"))
+            Self.fail(responder, TransportError(.cancelled, "call cancelled"))
             return
         }
+        let streamID: Int32
+        do {
+            let headers = try requestHeaders(for: request)
+            let body = try MessageFramer.frame(request.message, compression: configuration.compression, allocator: context.channel.allocator)
+            streamID = try session.submitRequest(headers: headers, body: body)
+        } catch {
+            Self.fail(responder, error)
+            return
+        }
+        var stream = Stream(callID: callID, responder: responder)
+        if let timeout = request.timeout {
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            stream.deadline = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+                bound.value.endLocally(streamID: streamID, with: TransportError(.deadlineExceeded, "no response within \(timeout)"))
+            }
+        }
+        streams[streamID] = stream
+        streamIDsByCall[callID] = streamID
+        idleTimer?.cancel()
+        idleTimer = nil
+        flush()
+    }
+
+    private func requestHeaders(for request: GRPCRequest) throws(TransportError) -> [HeaderField] {
         var headers = [
             HeaderField(":method", "POST"),
-            HeaderField(":scheme", "http"),
+            HeaderField(":scheme", configuration.scheme),
             HeaderField(":path", request.path),
             HeaderField(":authority", authority),
             HeaderField("content-type", "application/grpc"),
             HeaderField("te", "trailers"),
             HeaderField("user-agent", configuration.userAgent),
+            HeaderField("grpc-accept-encoding", MessageCompression.acceptHeader),
         ]
+        if let compression = configuration.compression {
+            headers.append(HeaderField("grpc-encoding", compression.rawValue))
+        }
         if let timeout = request.timeout {
             headers.append(HeaderField("grpc-timeout", GRPCStatusMapping.timeoutHeader(timeout)))
         }
-        headers += request.metadata
-
-        var body = context!.channel.allocator.buffer(capacity: 5 + request.message.readableBytes)
-        body.writeInteger(UInt8(0))  // not compressed
-        body.writeInteger(UInt32(request.message.readableBytes))
-        body.writeImmutableBuffer(request.message)
-
-        let streamID: Int32
-        do {
-            streamID = try session.submitRequest(headers: headers, body: body)
-        } catch {
-            promise.fail(error)
-            return
+        for field in request.metadata {
+            if let problem = MetadataRules.problem(with: field) { throw TransportError(.internalError, problem) }
+            headers.append(field)
         }
-        var stream = Stream(callID: callID, promise: promise)
-        if let timeout = request.timeout {
-            let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
-            stream.deadline = context!.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) {
-                bound.value.expire(streamID: streamID, after: timeout)
-            }
-        }
-        streams[streamID] = stream
-        streamIDsByCall[callID] = streamID
-        flush()
+        return headers
     }
 
     /// Cancels a call: resets its stream so the backend stops working on it too.
@@ -146,12 +185,16 @@ final class GRPCClientHandler: ChannelInboundHandler {
         endLocally(streamID: streamID, with: TransportError(.cancelled, "call cancelled"))
     }
 
-    private func expire(streamID: Int32, after timeout: Duration) {
-        endLocally(streamID: streamID, with: TransportError(.deadlineExceeded, "no response within \(timeout)"))
+    /// A stream reader took a message: return its bytes to the stream's window.
+    func consumed(callID: UInt64, wireBytes: Int) {
+        guard let streamID = streamIDsByCall[callID], streams[streamID] != nil else { return }
+        streams[streamID]!.queuedBytes -= wireBytes
+        creditStream(streamID)
+        flush()
     }
 
     /// Resets a stream with CANCEL and records what the caller will see once it closes.
-    private func endLocally(streamID: Int32, with failure: TransportError) {
+    func endLocally(streamID: Int32, with failure: TransportError) {
         guard streams[streamID] != nil, streams[streamID]?.localFailure == nil else { return }
         streams[streamID]!.localFailure = failure
         session?.resetStream(streamID, errorCode: 0x8)
@@ -165,25 +208,14 @@ final class GRPCClientHandler: ChannelInboundHandler {
         case .headers(let streamID, let kind, let fields):
             guard streams[streamID] != nil else { return }
             if kind == .response, streams[streamID]!.headers == nil {
-                streams[streamID]!.headers = fields
+                receivedHeaders(fields, streamID: streamID)
             } else {
                 streams[streamID]!.trailers = fields
             }
-        case .data(let streamID, var bytes):
-            guard var stream = streams[streamID] else { return }
-            if stream.body == nil {
-                stream.body = bytes
-            } else {
-                stream.body!.writeBuffer(&bytes)
-            }
-            let limit = configuration.maxResponseMessageSize + 5
-            streams[streamID] = stream
-            if stream.body!.readableBytes > limit {
-                endLocally(
-                    streamID: streamID,
-                    with: TransportError(.resourceExhausted, "response larger than the \(configuration.maxResponseMessageSize)-byte limit")
-                )
-            }
+        case .data(let streamID, let bytes):
+            session?.consumeConnection(count: bytes.readableBytes)
+            guard streams[streamID] != nil else { return }
+            receivedData(bytes, streamID: streamID)
         case .endOfStream:
             break  // the stream close that follows carries everything
         case .streamClosed(let streamID, let errorCode):
@@ -191,88 +223,88 @@ final class GRPCClientHandler: ChannelInboundHandler {
             streamIDsByCall[stream.callID] = nil
             stream.deadline?.cancel()
             complete(stream, errorCode: errorCode)
+            if streams.isEmpty { streamsDrained() }
         case .goAway(let lastStreamID, let errorCode):
-            // Streams above lastStreamID are refused by nghttp2 (REFUSED_STREAM -> UNAVAILABLE);
-            // the rest finish. No new calls here: the pool opens another connection.
+            // Streams above lastStreamID are refused by nghttp2 (REFUSED_STREAM, retried
+            // elsewhere); the rest finish. No new calls here: the pool opens another connection.
             closedReason = TransportError(.unavailable, "\(authority) sent GOAWAY (error \(errorCode), last stream \(lastStreamID))")
             onStateChange(.draining)
-        }
-    }
-
-    private func complete(_ stream: Stream, errorCode: UInt32) {
-        if let failure = stream.localFailure {
-            stream.promise.fail(failure)
-            return
-        }
-        let statusFields = stream.trailers ?? stream.headers ?? []
-        guard let statusText = statusFields["grpc-status"] else {
-            if errorCode != 0 {
-                let code = GRPCStatusMapping.code(forResetCode: errorCode)
-                stream.promise.fail(TransportError(code, "stream reset by \(authority) with HTTP/2 error \(errorCode)"))
-            } else if let httpStatus = stream.headers?[":status"].flatMap(Int.init), httpStatus != 200 {
-                let code = GRPCStatusMapping.code(forHTTPStatus: httpStatus)
-                stream.promise.fail(TransportError(code, "\(authority) answered HTTP \(httpStatus) without a gRPC status"))
-            } else {
-                stream.promise.fail(TransportError(.internalError, "\(authority) ended the stream without a gRPC status"))
+            if streams.isEmpty { streamsDrained() }
+        case .protocolErrorSent(let errorCode):
+            // The peer sent bytes that are not valid HTTP/2; every call on it is lost.
+            closedReason = TransportError(.internalError, "\(authority) broke the HTTP/2 protocol (connection error \(errorCode))")
+        case .settings:
+            if !isReady {
+                isReady = true
+                ready.succeed()
+                armIdleTimer()
             }
+        case .pingAcknowledged:
+            pingTimeout?.cancel()
+            pingTimeout = nil
+        }
+    }
+
+    private func receivedHeaders(_ fields: [HeaderField], streamID: Int32) {
+        streams[streamID]!.headers = fields
+        // A trailers-only response has grpc-status here and no body; the close handles it.
+        guard fields["grpc-status"] == nil else { return }
+        if let failure = Self.problem(withResponseHeaders: fields, from: authority) {
+            endLocally(streamID: streamID, with: failure)
             return
         }
-        guard let rawCode = Int(statusText) else {
-            stream.promise.fail(TransportError(.internalError, "\(authority) sent an invalid grpc-status \"\(statusText)\""))
+        streams[streamID]!.deframer = MessageDeframer(maxMessageSize: configuration.maxResponseMessageSize, encoding: fields["grpc-encoding"])
+        if case .stream(let continuation) = streams[streamID]!.responder {
+            continuation.yield(.headers(Self.applicationMetadata(fields)))
+        }
+    }
+
+    private func receivedData(_ bytes: ByteBuffer, streamID: Int32) {
+        guard streams[streamID]!.localFailure == nil else { return }
+        streams[streamID]!.receivedBytes += bytes.readableBytes
+        guard streams[streamID]!.deframer != nil else {
+            endLocally(streamID: streamID, with: TransportError(.internalError, "\(authority) sent DATA before response headers"))
             return
         }
-        let metadata = (stream.headers ?? []).filter { !$0.name.hasPrefix(":") }
-        let trailers = (stream.trailers ?? []).filter { !$0.name.hasPrefix(":") }
-        guard rawCode == 0 else {
-            let message = statusFields["grpc-message"].map(GRPCStatusMapping.percentDecode) ?? ""
-            stream.promise.fail(TransportError(GRPCStatusCode(rawValue: rawCode), message, fromServer: true, trailers: trailers))
-            return
-        }
+        streams[streamID]!.deframer!.append(bytes)
         do {
-            let message = try Self.singleMessage(in: stream.body, from: authority)
-            stream.promise.succeed(GRPCUnaryResponse(message: message, initialMetadata: metadata, trailingMetadata: trailers))
+            while let message = try streams[streamID]!.deframer!.next(allocator: context!.channel.allocator) {
+                try deliver(message.payload, wireBytes: message.wireBytes, streamID: streamID)
+            }
         } catch {
-            stream.promise.fail(error)
+            endLocally(streamID: streamID, with: error)
+            return
+        }
+        creditStream(streamID)
+    }
+
+    private func deliver(_ message: ByteBuffer, wireBytes: Int, streamID: Int32) throws(TransportError) {
+        switch streams[streamID]!.responder {
+        case .unary:
+            guard streams[streamID]!.message == nil else {
+                throw TransportError(.internalError, "\(authority) sent more than one message on a unary call")
+            }
+            streams[streamID]!.message = message
+        case .stream(let continuation):
+            streams[streamID]!.queuedBytes += wireBytes
+            continuation.yield(.message(message, wireBytes: wireBytes))
         }
     }
 
-    /// The one length-prefixed message a successful unary response must carry.
-    private static func singleMessage(in body: ByteBuffer?, from authority: String) throws(TransportError) -> ByteBuffer {
-        guard var body, body.readableBytes > 0 else {
-            throw TransportError(.internalError, "\(authority) sent OK without a response message")
-        }
-        guard let flag = body.readInteger(as: UInt8.self), let length = body.readInteger(as: UInt32.self) else {
-            throw TransportError(.internalError, "\(authority) sent a truncated message prefix")
-        }
-        guard flag == 0 else {
-            throw TransportError(.internalError, "\(authority) sent a compressed message, but no compression was negotiated")
-        }
-        guard let message = body.readSlice(length: Int(length)) else {
-            throw TransportError(.internalError, "\(authority) sent a message shorter than its length prefix (\(length) bytes)")
-        }
-        guard body.readableBytes == 0 else {
-            throw TransportError(.internalError, "\(authority) sent more than one message for a unary call")
-        }
-        return message
+    /// Returns to the stream's window every received byte not held by a queued message.
+    private func creditStream(_ streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
+        let credit = stream.receivedBytes - stream.queuedBytes - stream.creditedBytes
+        guard credit > 0 else { return }
+        streams[streamID]!.creditedBytes += credit
+        session?.consumeStream(streamID, count: credit)
     }
 
-    // MARK: - Connection
+    // MARK: - Output
 
-    private func startSession(context: ChannelHandlerContext) {
-        guard session == nil, closedReason == nil else { return }
-        do {
-            session = try NGHTTP2Session(role: .client, allocator: context.channel.allocator)
-            onStateChange(.ready)
-            flush()
-        } catch {
-            closeConnection(error)
-        }
-    }
-
-    /// Writes whatever nghttp2 has queued, then handles what sending did (a reset stream is
-    /// closed as it is sent); closes the connection once the session is done.
-    private func flush() {
-        guard !isFlushing else {
+    /// Writes whatever nghttp2 has to send, then handles the streams that closed on the way.
+    func flush() {
+        if isFlushing {
             needsAnotherFlush = true
             return
         }
@@ -297,22 +329,81 @@ final class GRPCClientHandler: ChannelInboundHandler {
         } while needsAnotherFlush
     }
 
-    private func closeConnection(_ reason: TransportError) {
+    // MARK: - Connection lifecycle
+
+    private func startKeepalive(context: ChannelHandlerContext) {
+        guard let keepalive = configuration.keepalive else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let interval = TimeAmount.nanoseconds(keepalive.interval.nanoseconds)
+        keepaliveTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            bound.value.sendKeepalivePing()
+        }
+    }
+
+    private func sendKeepalivePing() {
+        guard let keepalive = configuration.keepalive, let context, pingTimeout == nil else { return }
+        guard keepalive.permitWithoutCalls || !streams.isEmpty else { return }
+        session?.ping()
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        pingTimeout = context.eventLoop.scheduleTask(in: .nanoseconds(keepalive.timeout.nanoseconds)) {
+            bound.value.closeConnection(TransportError(.unavailable, "\(bound.value.authority) did not answer a keepalive PING within \(keepalive.timeout)"))
+        }
+        flush()
+    }
+
+    /// No call is left: a draining connection closes, an idle one starts its idle timer.
+    private func streamsDrained() {
+        if closedReason != nil {
+            closeConnection(closedReason!)
+        } else {
+            armIdleTimer()
+        }
+    }
+
+    private func armIdleTimer() {
+        guard let idleTimeout = configuration.idleTimeout, let context, idleTimer == nil else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.scheduleTask(in: .nanoseconds(idleTimeout.nanoseconds)) {
+            bound.value.closeIdle(after: idleTimeout)
+        }
+    }
+
+    private func closeIdle(after idleTimeout: Duration) {
+        idleTimer = nil
+        guard streams.isEmpty else { return }
+        session?.goAway(errorCode: 0)
+        flush()
+        closeConnection(TransportError(.unavailable, "connection to \(authority) closed after \(idleTimeout) idle"))
+    }
+
+    /// Closes the connection now: calls in flight fail with `reason`.
+    func closeConnection(_ reason: TransportError) {
         if closedReason == nil { closedReason = reason }
-        onStateChange(.closed)
-        failAll(reason)
-        session = nil
+        shutDown(reason)
         context?.close(promise: nil)
     }
 
-    private func failAll(_ reason: TransportError) {
+    private func shutDown(_ reason: TransportError) {
+        if closedReason == nil { closedReason = reason }
+        onStateChange(.closed)
+        if !isReady {
+            isReady = true
+            ready.fail(reason)
+        }
+        keepaliveTimer?.cancel()
+        pingTimeout?.cancel()
+        idleTimer?.cancel()
+        keepaliveTimer = nil
+        pingTimeout = nil
+        idleTimer = nil
         let pending = streams
         streams.removeAll()
         streamIDsByCall.removeAll()
         for (_, stream) in pending {
             stream.deadline?.cancel()
-            stream.promise.fail(stream.localFailure ?? reason)
+            Self.fail(stream.responder, stream.localFailure ?? reason)
         }
+        session = nil
     }
 }
 

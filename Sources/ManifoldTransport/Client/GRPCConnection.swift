@@ -17,11 +17,41 @@ public final class GRPCConnection: Sendable {
         case closed
     }
 
+    /// Keepalive PINGs: a connection whose peer stops answering is closed, failing its calls
+    /// with UNAVAILABLE, instead of waiting on a dead peer until each call's deadline.
+    public struct Keepalive: Sendable {
+        /// How often to PING.
+        public var interval: Duration
+        /// How long an answer may take before the connection is declared dead.
+        public var timeout: Duration
+        /// Whether to PING with no call in flight. Servers may answer frequent idle PINGs
+        /// with GOAWAY ENHANCE_YOUR_CALM (grpc-core's default policy), so off by default.
+        public var permitWithoutCalls: Bool
+
+        public init(interval: Duration, timeout: Duration = .seconds(20), permitWithoutCalls: Bool = false) {
+            self.interval = interval
+            self.timeout = timeout
+            self.permitWithoutCalls = permitWithoutCalls
+        }
+    }
+
     /// The connection's settings.
     public struct Configuration: Sendable {
+        /// How long the TCP connect and the server's first SETTINGS may take together.
         public var connectTimeout: Duration = .seconds(5)
-        /// Largest response message accepted, in bytes (gRPC's default is 4 MiB).
+        /// Largest response message accepted, in bytes, after decompression (gRPC's
+        /// default is 4 MiB). Larger ones fail the call with RESOURCE_EXHAUSTED.
         public var maxResponseMessageSize = 4 << 20
+        /// How requests are compressed; nil sends them as they are. Responses in any
+        /// encoding of `MessageCompression` are accepted whatever this says.
+        public var compression: MessageCompression?
+        public var keepalive: Keepalive?
+        /// A connection with no call for this long is closed (GOAWAY, then close); the next
+        /// call opens a new one. nil keeps it open.
+        public var idleTimeout: Duration? = .seconds(300)
+        public var userAgent = "manifold/0.1"
+        var scheme = "http"
+        var http2 = NGHTTP2Session.Settings()
 
         public init() {}
 
@@ -45,35 +75,75 @@ public final class GRPCConnection: Sendable {
     }
 
     /// Connects to `host:port` and starts an HTTP/2 session (prior knowledge, no TLS).
-    /// - Throws: `TransportError` UNAVAILABLE when the server cannot be reached.
+    /// Returns once the server's SETTINGS arrived, so the connection is known to speak HTTP/2.
+    /// - Throws: `TransportError` UNAVAILABLE when the server cannot be reached, does not
+    ///   answer within the connect timeout, or does not speak HTTP/2.
     public static func connect(
         host: String,
         port: Int,
         configuration: Configuration = .defaults,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(TransportError) -> GRPCConnection {
-        let target = "\(host):\(port)"
+        try await connect(to: .hostPort(host, port), authority: authority(host, port), configuration: configuration, group: group)
+    }
+
+    enum Address: Sendable {
+        case hostPort(String, Int)
+        case socketAddress(SocketAddress)
+    }
+
+    static func authority(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    static func connect(
+        to address: Address,
+        authority: String,
+        configuration: Configuration,
+        group: any EventLoopGroup
+    ) async throws(TransportError) -> GRPCConnection {
         let stateBox = StateBox()
-        let handlerConfiguration = GRPCClientHandler.Configuration(maxResponseMessageSize: configuration.maxResponseMessageSize)
-        let bootstrap = ClientBootstrap(group: group)
-            .connectTimeout(.nanoseconds(configuration.connectTimeout.nanoseconds))
+        let eventLoop = group.next()
+        let ready = eventLoop.makePromise(of: Void.self)
+        let timeout = TimeAmount.nanoseconds(configuration.connectTimeout.nanoseconds)
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(timeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handler = GRPCClientHandler(authority: target, configuration: handlerConfiguration) { state in
+                    let handler = GRPCClientHandler(authority: authority, configuration: configuration, ready: ready) { state in
                         stateBox.value = state
                     }
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
+        // One deadline for the TCP connect and the HTTP/2 preface together.
+        let expiry = eventLoop.scheduleTask(in: timeout) {
+            ready.fail(TransportError(.unavailable, "cannot connect to \(authority): no HTTP/2 SETTINGS within \(configuration.connectTimeout)"))
+        }
+        defer { expiry.cancel() }
+        let channel: any Channel
         do {
-            let channel = try await bootstrap.connect(host: host, port: port).get()
+            switch address {
+            case .hostPort(let host, let port): channel = try await bootstrap.connect(host: host, port: port).get()
+            case .socketAddress(let socketAddress): channel = try await bootstrap.connect(to: socketAddress).get()
+            }
+        } catch {
+            ready.fail(TransportError(.unavailable, "cannot connect to \(authority): \(error)"))
+            throw TransportError(.unavailable, "cannot connect to \(authority): \(error)", isRetrySafe: true)
+        }
+        do {
+            // The handler is in the pipeline from the initializer until the channel closes;
+            // take it before waiting, as the connection may close while we wait.
             let handler = try await channel.eventLoop.submit {
                 NIOLoopBound(try channel.pipeline.syncOperations.handler(type: GRPCClientHandler.self), eventLoop: channel.eventLoop)
             }.get()
-            return GRPCConnection(target: target, channel: channel, handler: handler, stateBox: stateBox)
+            try await ready.futureResult.get()
+            return GRPCConnection(target: authority, channel: channel, handler: handler, stateBox: stateBox)
         } catch {
-            throw TransportError(.unavailable, "cannot connect to \(target): \(error)")
+            try? await channel.close()
+            let reason = (error as? TransportError)?.message ?? "\(error)"
+            throw TransportError(.unavailable, reason, isRetrySafe: true)
         }
     }
 
@@ -82,14 +152,14 @@ public final class GRPCConnection: Sendable {
     /// Cancelling the calling task resets the call's stream (RST_STREAM CANCEL), so the
     /// backend stops too, and throws CANCELLED.
     /// - Throws: `TransportError` with the call's gRPC status.
-    public func unary(_ request: GRPCUnaryRequest) async throws(TransportError) -> GRPCUnaryResponse {
+    public func unary(_ request: GRPCRequest) async throws(TransportError) -> GRPCResponse {
         let callID = nextCallID.add(1, ordering: .relaxed).newValue
         let cancellation = CallCancellation()
         let eventLoop = channel.eventLoop
-        let promise = eventLoop.makePromise(of: GRPCUnaryResponse.self)
+        let promise = eventLoop.makePromise(of: GRPCResponse.self)
         let handler = self.handler
         eventLoop.execute {
-            handler.value.startUnary(request, callID: callID, cancellation: cancellation, promise: promise)
+            handler.value.start(request, callID: callID, cancellation: cancellation, responder: .unary(promise))
         }
         do {
             return try await withTaskCancellationHandler {
@@ -102,6 +172,27 @@ public final class GRPCConnection: Sendable {
             throw error
         } catch {
             throw TransportError(.internalError, "\(error)")
+        }
+    }
+
+    /// Starts a server-streaming call; its messages arrive through the returned stream.
+    public func serverStreaming(_ request: GRPCRequest) -> GRPCResponseStream {
+        let callID = nextCallID.add(1, ordering: .relaxed).newValue
+        let cancellation = CallCancellation()
+        let eventLoop = channel.eventLoop
+        let handler = self.handler
+        let (parts, continuation) = AsyncThrowingStream<ResponsePart, any Error>.makeStream()
+        continuation.onTermination = { termination in
+            // The reader stopped early (cancelled, or dropped the stream): reset the call.
+            guard case .cancelled = termination else { return }
+            cancellation.cancel()
+            eventLoop.execute { handler.value.cancel(callID: callID) }
+        }
+        eventLoop.execute {
+            handler.value.start(request, callID: callID, cancellation: cancellation, responder: .stream(continuation))
+        }
+        return GRPCResponseStream(parts: parts) { wireBytes in
+            eventLoop.execute { handler.value.consumed(callID: callID, wireBytes: wireBytes) }
         }
     }
 

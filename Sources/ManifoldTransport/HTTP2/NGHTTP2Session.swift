@@ -2,36 +2,54 @@ internal import CNGHTTP2
 import ManifoldCore
 import NIOCore
 
-/// Owns one `nghttp2_session` and drives it sans-I/O: bytes in, events out; requests and
-/// resets in, bytes out. Knows HTTP/2, not gRPC.
+/// Owns one `nghttp2_session` and drives it sans-I/O: bytes in, events out; requests,
+/// responses and resets in, bytes out. Knows HTTP/2, not gRPC; serves both roles.
 ///
 /// Lifetime: created and used only on one channel's event loop, by the handler that owns it.
 /// nghttp2 holds `self` unretained as `user_data`; that is valid because `deinit` deletes the
 /// session before `self` goes away, and no callback runs outside `receive` and `send`.
 ///
-/// Re-entrancy: callbacks never call back into nghttp2 and never touch the pipeline; they
-/// append to `events` (handed out when `mem_recv` returns) or park an error.
+/// Re-entrancy: callbacks never call back into the owner and never touch the pipeline; they
+/// append to `events`, handed out when the nghttp2 call returns.
+///
+/// Flow control is manual: nghttp2 sends WINDOW_UPDATE only for bytes the owner reports
+/// consumed, so a slow reader of a stream holds back that stream's sender and nobody else.
 final class NGHTTP2Session {
     enum Role { case client, server }
 
     struct Settings {
-        /// SETTINGS_INITIAL_WINDOW_SIZE we advertise, and the connection window we open.
-        var initialWindowSize: Int32 = 1 << 20
+        /// SETTINGS_INITIAL_WINDOW_SIZE we advertise: how much one stream may have unread.
+        var streamWindowSize: Int32 = 1 << 20
+        /// The connection-level receive window; consumed at once, so it only paces the peer.
+        var connectionWindowSize: Int32 = 16 << 20
+        /// SETTINGS_MAX_CONCURRENT_STREAMS we advertise (servers only).
         var maxConcurrentStreams: UInt32 = 1000
-        var maxHeaderListSize: UInt32 = 16 << 10
+        /// The largest header block we accept from the peer, in bytes (name + value + 32 each).
+        var maxHeaderListSize: Int = 16 << 10
+    }
+
+    /// A body being sent on one stream, in the data provider's hands.
+    private struct OutboundBody {
+        var bytes: ByteBuffer
+        /// Whether the last bytes are in; until then an empty body defers the stream.
+        var isComplete: Bool
+        /// Sent after the body, ending the stream (gRPC status from a server).
+        var trailers: [HeaderField]?
+        /// The provider returned DEFERRED; more bytes must resume it.
+        var isDeferred = false
     }
 
     private let session: OpaquePointer
     private let allocator: ByteBufferAllocator
+    private let maxHeaderListSize: Int
     private var events: [HTTP2SessionEvent] = []
-    /// Header fields of a HEADERS frame still being received, by stream.
-    private var pendingHeaders: [Int32: [HeaderField]] = [:]
-    /// Request bodies not yet handed to nghttp2, by stream; read by the data source callback.
-    private var outboundBodies: [Int32: ByteBuffer] = [:]
-    private var parkedError: TransportError?
+    /// Header fields of a HEADERS frame still being received, and their size, by stream.
+    private var pendingHeaders: [Int32: (fields: [HeaderField], size: Int)] = [:]
+    private var outboundBodies: [Int32: OutboundBody] = [:]
 
     init(role: Role, settings: Settings = Settings(), allocator: ByteBufferAllocator) throws(TransportError) {
         self.allocator = allocator
+        self.maxHeaderListSize = settings.maxHeaderListSize
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0, let callbacks else {
             throw TransportError(.internalError, "nghttp2: out of memory")
@@ -44,9 +62,10 @@ final class NGHTTP2Session {
             throw TransportError(.internalError, "nghttp2: out of memory")
         }
         defer { nghttp2_option_del(option) }
-        // gRPC peers send many PINGs (grpc-go on nearly every response); answering them is
-        // cheap and refusing them breaks connections, so nghttp2 answers them automatically.
+        nghttp2_option_set_no_auto_window_update(option, 1)
         nghttp2_option_set_max_send_header_block_length(option, 64 << 10)
+        // PINGs are answered automatically (gRPC peers send many; grpc-go nearly one per
+        // response), and so are SETTINGS.
 
         var created: OpaquePointer?
         // `self` is not fully initialized yet, so user_data is set right after creation.
@@ -61,15 +80,16 @@ final class NGHTTP2Session {
 
         var entries = [
             nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_ENABLE_PUSH.rawValue), value: 0),
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: UInt32(settings.initialWindowSize)),
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: settings.maxConcurrentStreams),
-            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: settings.maxHeaderListSize),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE.rawValue), value: UInt32(settings.streamWindowSize)),
+            nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE.rawValue), value: UInt32(settings.maxHeaderListSize)),
         ]
-        if role == .client { entries.removeAll { $0.settings_id == Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue) } }
+        if role == .server {
+            entries.append(nghttp2_settings_entry(settings_id: Int32(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS.rawValue), value: settings.maxConcurrentStreams))
+        }
         let submitted = nghttp2_submit_settings(created, UInt8(NGHTTP2_FLAG_NONE.rawValue), &entries, entries.count)
         guard submitted == 0 else { throw TransportError(.internalError, "nghttp2: \(Self.describe(submitted))") }
-        // The connection-level window starts at 65535 whatever SETTINGS say; open it as wide.
-        nghttp2_session_set_local_window_size(created, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, settings.initialWindowSize)
+        // The connection-level window starts at 65535 whatever SETTINGS say; open it wide.
+        nghttp2_session_set_local_window_size(created, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, settings.connectionWindowSize)
     }
 
     deinit {
@@ -85,15 +105,22 @@ final class NGHTTP2Session {
         let rv = buffer.withUnsafeReadableBytes { bytes in
             nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
         }
-        if let parkedError {
-            self.parkedError = nil
-            throw parkedError
-        }
         guard rv >= 0 else {
             throw TransportError(.internalError, "HTTP/2 protocol error from peer: \(Self.describe(Int32(rv)))")
         }
-        defer { events.removeAll(keepingCapacity: true) }
-        return events
+        return takeEvents()
+    }
+
+    /// Reports `count` DATA bytes of `streamID` consumed, opening the stream's window again.
+    func consumeStream(_ streamID: Int32, count: Int) {
+        guard count > 0 else { return }
+        _ = nghttp2_session_consume_stream(session, streamID, count)
+    }
+
+    /// Reports `count` DATA bytes consumed at the connection level.
+    func consumeConnection(count: Int) {
+        guard count > 0 else { return }
+        _ = nghttp2_session_consume_connection(session, count)
     }
 
     // MARK: - Output
@@ -123,23 +150,78 @@ final class NGHTTP2Session {
         nghttp2_session_want_read(session) != 0 || nghttp2_session_want_write(session) != 0
     }
 
+    /// The peer's SETTINGS_MAX_CONCURRENT_STREAMS (unlimited until it says otherwise).
+    var remoteMaxConcurrentStreams: UInt32 {
+        nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS)
+    }
+
+    /// Sends a PING; `pingAcknowledged` reports the answer.
+    func ping() {
+        _ = nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
+    }
+
+    /// Sends GOAWAY: the streams the peer already opened may finish, no new ones are taken.
+    func goAway(errorCode: UInt32 = 0) {
+        let lastStreamID = nghttp2_session_get_last_proc_stream_id(session)
+        _ = nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), lastStreamID, errorCode, nil, 0)
+    }
+
     // MARK: - Streams
 
-    /// Opens a stream with `headers` and sends `body` as its data, ending the stream.
+    /// Opens a stream with `headers` and sends all of `body` on it, ending the stream.
+    /// nghttp2 queues the stream while the peer's MAX_CONCURRENT_STREAMS is reached.
     /// - Returns: the new stream's id.
     func submitRequest(headers: [HeaderField], body: ByteBuffer) throws(TransportError) -> Int32 {
-        var provider = nghttp2_data_provider()
-        provider.read_callback = { session, streamID, buf, length, dataFlags, _, userData in
-            NGHTTP2Session.from(userData).readBody(streamID: streamID, into: buf!, length: length, flags: dataFlags!)
-        }
+        var provider = Self.dataProvider()
         let streamID = Self.withNameValues(headers) { nva, count in
             nghttp2_submit_request(session, nil, nva, count, &provider, nil)
         }
         guard streamID > 0 else {
             throw TransportError(.unavailable, "cannot open a stream: \(Self.describe(streamID))")
         }
-        outboundBodies[streamID] = body
+        outboundBodies[streamID] = OutboundBody(bytes: body, isComplete: true)
         return streamID
+    }
+
+    /// Answers a request stream with response headers and opens its body, which
+    /// `sendData` fills.
+    func submitResponse(_ streamID: Int32, headers: [HeaderField]) throws(TransportError) {
+        var provider = Self.dataProvider()
+        outboundBodies[streamID] = OutboundBody(bytes: allocator.buffer(capacity: 0), isComplete: false)
+        let rv = Self.withNameValues(headers) { nva, count in
+            nghttp2_submit_response(session, streamID, nva, count, &provider)
+        }
+        guard rv == 0 else {
+            outboundBodies[streamID] = nil
+            throw TransportError(.internalError, "cannot answer stream \(streamID): \(Self.describe(rv))")
+        }
+    }
+
+    /// Answers a request stream with one header block that ends it (a gRPC trailers-only
+    /// response).
+    func submitTrailersOnly(_ streamID: Int32, headers: [HeaderField]) {
+        _ = Self.withNameValues(headers) { nva, count in
+            nghttp2_submit_response(session, streamID, nva, count, nil)
+        }
+    }
+
+    /// Queues `bytes` on a stream opened by `submitResponse`; with `trailers`, they end it.
+    func sendData(_ streamID: Int32, _ bytes: ByteBuffer, trailers: [HeaderField]? = nil) {
+        guard var body = outboundBodies[streamID] else { return }
+        if body.bytes.readableBytes == 0 {
+            body.bytes = bytes
+        } else {
+            var bytes = bytes
+            body.bytes.writeBuffer(&bytes)
+        }
+        if let trailers {
+            body.isComplete = true
+            body.trailers = trailers
+        }
+        let wasDeferred = body.isDeferred
+        body.isDeferred = false
+        outboundBodies[streamID] = body
+        if wasDeferred { _ = nghttp2_session_resume_data(session, streamID) }
     }
 
     /// Resets a stream with an HTTP/2 error code (8 is CANCEL).
@@ -148,11 +230,18 @@ final class NGHTTP2Session {
         _ = nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, errorCode)
     }
 
-
     // MARK: - Callbacks
 
     private static func from(_ userData: UnsafeMutableRawPointer?) -> NGHTTP2Session {
         Unmanaged<NGHTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+    }
+
+    private static func dataProvider() -> nghttp2_data_provider {
+        var provider = nghttp2_data_provider()
+        provider.read_callback = { session, streamID, buf, length, dataFlags, _, userData in
+            NGHTTP2Session.from(userData).readBody(streamID: streamID, into: buf!, length: length, flags: dataFlags!)
+        }
+        return provider
     }
 
     private func readBody(
@@ -165,16 +254,32 @@ final class NGHTTP2Session {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
         }
-        let count = min(length, body.readableBytes)
-        body.withUnsafeReadableBytes { bytes in
-            UnsafeMutableRawPointer(destination).copyMemory(from: bytes.baseAddress!, byteCount: count)
+        let count = min(length, body.bytes.readableBytes)
+        if count > 0 {
+            body.bytes.withUnsafeReadableBytes { bytes in
+                UnsafeMutableRawPointer(destination).copyMemory(from: bytes.baseAddress!, byteCount: count)
+            }
+            body.bytes.moveReaderIndex(forwardBy: count)
         }
-        body.moveReaderIndex(forwardBy: count)
-        if body.readableBytes == 0 {
-            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
-            outboundBodies[streamID] = nil
-        } else {
+        guard body.bytes.readableBytes == 0 else {
             outboundBodies[streamID] = body
+            return count
+        }
+        guard body.isComplete else {
+            if count > 0 {
+                outboundBodies[streamID] = body
+                return count
+            }
+            body.isDeferred = true
+            outboundBodies[streamID] = body
+            return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+        }
+        outboundBodies[streamID] = nil
+        flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+        if let trailers = body.trailers {
+            // Submitting trailers from inside the read callback is what nghttp2 documents.
+            let rv = Self.withNameValues(trailers) { nva, n in nghttp2_submit_trailer(session, streamID, nva, n) }
+            if rv == 0 { flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue }
         }
         return count
     }
@@ -182,17 +287,26 @@ final class NGHTTP2Session {
     private static func install(_ callbacks: OpaquePointer) {
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
             let this = NGHTTP2Session.from(userData)
-            this.pendingHeaders[frame!.pointee.hd.stream_id] = []
+            this.pendingHeaders[frame!.pointee.hd.stream_id] = ([], 0)
             return 0
         }
         nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
             let this = NGHTTP2Session.from(userData)
+            let streamID = frame!.pointee.hd.stream_id
+            var pending = this.pendingHeaders[streamID] ?? ([], 0)
+            // RFC 9113 §6.5.2 counts 32 bytes of overhead per field.
+            pending.size += nameLength + valueLength + 32
+            guard pending.size <= this.maxHeaderListSize else {
+                this.pendingHeaders[streamID] = nil
+                // Resets just this stream (INTERNAL_ERROR); the connection lives on.
+                return Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
+            }
             // Copy now: nghttp2 owns these bytes only for the duration of the callback.
-            let field = HeaderField(
+            pending.fields.append(HeaderField(
                 String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
                 String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
-            )
-            this.pendingHeaders[frame!.pointee.hd.stream_id, default: []].append(field)
+            ))
+            this.pendingHeaders[streamID] = pending
             return 0
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, userData in
@@ -206,24 +320,36 @@ final class NGHTTP2Session {
             let this = NGHTTP2Session.from(userData)
             let header = frame!.pointee.hd
             let endStream = header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
-            switch Int(header.type) {
-            case Int(NGHTTP2_HEADERS.rawValue):
+            let isAck = header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0
+            switch UInt32(header.type) {
+            case NGHTTP2_HEADERS.rawValue:
                 let kind: HTTP2SessionEvent.HeadersKind
                 switch frame!.pointee.headers.cat {
                 case NGHTTP2_HCAT_REQUEST: kind = .request
                 case NGHTTP2_HCAT_RESPONSE: kind = .response
                 default: kind = .trailers
                 }
-                let fields = this.pendingHeaders.removeValue(forKey: header.stream_id) ?? []
+                let fields = this.pendingHeaders.removeValue(forKey: header.stream_id)?.fields ?? []
                 this.events.append(.headers(streamID: header.stream_id, kind: kind, fields: fields))
                 if endStream { this.events.append(.endOfStream(streamID: header.stream_id)) }
-            case Int(NGHTTP2_DATA.rawValue):
+            case NGHTTP2_DATA.rawValue:
                 if endStream { this.events.append(.endOfStream(streamID: header.stream_id)) }
-            case Int(NGHTTP2_GOAWAY.rawValue):
+            case NGHTTP2_GOAWAY.rawValue:
                 let goaway = frame!.pointee.goaway
                 this.events.append(.goAway(lastStreamID: goaway.last_stream_id, errorCode: goaway.error_code))
+            case NGHTTP2_SETTINGS.rawValue where !isAck:
+                this.events.append(.settings)
+            case NGHTTP2_PING.rawValue where isAck:
+                this.events.append(.pingAcknowledged)
             default:
                 break
+            }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
+            let this = NGHTTP2Session.from(userData)
+            if UInt32(frame!.pointee.hd.type) == NGHTTP2_GOAWAY.rawValue, frame!.pointee.goaway.error_code != 0 {
+                this.events.append(.protocolErrorSent(errorCode: frame!.pointee.goaway.error_code))
             }
             return 0
         }

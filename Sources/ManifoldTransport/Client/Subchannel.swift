@@ -1,0 +1,103 @@
+import ManifoldCore
+import NIOCore
+import Synchronization
+
+/// One connection slot to one resolved address: connects on demand, replaces a connection
+/// that drained or closed, and after a failed connect waits out a backoff before the next
+/// attempt, failing calls fast meanwhile so the balancer sends them elsewhere.
+final class Subchannel: Sendable {
+    let address: ResolvedAddress
+    private let configuration: GRPCConnection.Configuration
+    private let backoff: ConnectionBackoff
+    private let group: any EventLoopGroup
+    private let state = Mutex<State>(.idle)
+    /// Calls started through this slot and not yet finished, for power-of-two-choices.
+    let outstanding = Atomic<Int>(0)
+    /// Connections this slot opened, for tests and stats.
+    let connectionsOpened = Atomic<Int>(0)
+
+    private enum State {
+        case idle
+        /// A connect is under way; callers wait for the same one rather than each opening one.
+        case connecting(EventLoopFuture<GRPCConnection>)
+        case connected(GRPCConnection)
+        case backingOff(until: ContinuousClock.Instant, failures: Int, error: TransportError)
+        case shutDown
+    }
+
+    init(address: ResolvedAddress, configuration: GRPCConnection.Configuration, backoff: ConnectionBackoff, group: any EventLoopGroup) {
+        self.address = address
+        self.configuration = configuration
+        self.backoff = backoff
+        self.group = group
+    }
+
+    /// Whether a call sent here now could go out: not waiting out a backoff, not shut down.
+    var isAvailable: Bool {
+        state.withLock { state in
+            switch state {
+            case .backingOff(let until, _, _): ContinuousClock.now >= until
+            case .shutDown: false
+            case .idle, .connecting, .connected: true
+            }
+        }
+    }
+
+    /// The open connection, connecting first when there is none.
+    /// - Throws: UNAVAILABLE (retry-safe) while backing off or when the connect fails.
+    func connection() async throws(TransportError) -> GRPCConnection {
+        let (future, failuresSoFar) = try state.withLock { state throws(TransportError) -> (EventLoopFuture<GRPCConnection>, Int) in
+            var failures = 0
+            switch state {
+            case .connected(let connection) where connection.state == .ready:
+                return (group.any().makeSucceededFuture(connection), 0)
+            case .connecting(let future):
+                return (future, 0)
+            case .backingOff(let until, let count, let error):
+                guard ContinuousClock.now >= until else { throw error }
+                failures = count
+            case .shutDown:
+                throw TransportError(.unavailable, "client for \(address.authority) is shut down")
+            case .idle, .connected:
+                break
+            }
+            let promise = group.any().makePromise(of: GRPCConnection.self)
+            promise.completeWithTask { [address, configuration, group] in
+                try await GRPCConnection.connect(to: .socketAddress(address.socketAddress), authority: address.authority, configuration: configuration, group: group)
+            }
+            state = .connecting(promise.futureResult)
+            return (promise.futureResult, failures)
+        }
+        do {
+            let connection = try await future.get()
+            state.withLock { state in
+                if case .connecting(let pending) = state, pending === future {
+                    state = .connected(connection)
+                    connectionsOpened.add(1, ordering: .relaxed)
+                }
+            }
+            return connection
+        } catch {
+            let failure = (error as? TransportError ?? TransportError(.unavailable, "\(error)")).retrySafe()
+            state.withLock { state in
+                guard case .connecting(let pending) = state, pending === future else { return }
+                let failures = failuresSoFar + 1
+                state = .backingOff(until: .now + backoff.delay(afterFailures: failures), failures: failures, error: failure)
+            }
+            throw failure
+        }
+    }
+
+    /// Closes the connection; later calls fail with UNAVAILABLE.
+    func shutdown() async {
+        let old = state.withLock { state -> State in
+            defer { state = .shutDown }
+            return state
+        }
+        switch old {
+        case .connected(let connection): await connection.close()
+        case .connecting(let future): try? await future.get().close()
+        case .idle, .backingOff, .shutDown: break
+        }
+    }
+}
