@@ -1,4 +1,5 @@
 import ManifoldGateway
+import ManifoldTransport
 import TestSupport
 import Testing
 
@@ -29,6 +30,70 @@ import Testing
                 "shop.yaml:12:5: error: routes[0].calls: a route needs at least one call",
             ]
         )
+    }
+
+    @Test func backendConnectionSettingsAreChecked() {
+        let text = """
+        schema:
+          protos: [protos]
+        backends:
+          catalog:
+            services: [shop.catalog.v1.CatalogService]
+            targets: [127.0.0.1:50051, "[::1]:50051", catalog.internal:7000, nope]
+            connections_per_target: 0
+            balancing: random
+            compression: brotli
+            health_check: {service: shop.catalog.v1.CatalogService, interval: often}
+            keepalive: {timeout: 5s}
+        routes:
+          - get: /products/{id}
+            calls:
+              product:
+                rpc: shop.catalog.v1.CatalogService/GetProduct
+        """
+        let error = #expect(throws: ConfigError.self) { try ConfigLoader.parse(text, file: "shop.yaml", baseDirectory: Repository.root) }
+        #expect(
+            error?.diagnostics.map(\.description) == [
+                "shop.yaml:6:70: error: backends.catalog.targets: expected HOST:PORT, got \"nope\"",
+                "shop.yaml:7:29: error: backends.catalog.connections_per_target: expected a positive integer",
+                "shop.yaml:8:16: error: backends.catalog.balancing: expected one of round_robin, power_of_two_choices",
+                "shop.yaml:9:18: error: backends.catalog.compression: expected one of gzip, deflate",
+                "shop.yaml:10:71: error: backends.catalog.health_check.interval: expected a duration such as 150ms, 2s or 1m",
+                "shop.yaml:11:16: error: backends.catalog.keepalive: keepalive needs an interval",
+            ]
+        )
+    }
+
+    @Test func backendConnectionSettingsAreApplied() throws {
+        let text = """
+        schema:
+          protos: [protos]
+        backends:
+          catalog:
+            services: [shop.catalog.v1.CatalogService]
+            targets: [127.0.0.1:50051, 127.0.0.1:50052]
+            connections_per_target: 4
+            balancing: power_of_two_choices
+            compression: gzip
+            health_check: {interval: 2s, timeout: 300ms}
+            keepalive: {interval: 30s}
+        routes:
+          - get: /products/{id}
+            calls:
+              product:
+                rpc: shop.catalog.v1.CatalogService/GetProduct
+        """
+        let config = try ConfigLoader.parse(text, file: "shop.yaml", baseDirectory: Repository.root)
+        let client = try #require(config.backends.first?.client)
+        #expect(client.connectionsPerTarget == 4)
+        #expect(client.balancing == .powerOfTwoChoices)
+        #expect(client.connection.compression == .gzip)
+        #expect(client.healthCheck?.interval == .seconds(2))
+        #expect(client.healthCheck?.timeout == .milliseconds(300))
+        #expect(client.healthCheck?.service == "")
+        #expect(client.connection.keepalive?.interval == .seconds(30))
+        #expect(client.connection.keepalive?.timeout == .seconds(20))
+        _ = try Gateway(config: config)  // two targets are fine
     }
 
     @Test func schemaErrorsPointAtTheirLines() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import ManifoldSchema
+import ManifoldTransport
 import Yams
 
 /// Reads a gateway config file into a `GatewayConfig`, collecting every problem with its
@@ -88,16 +89,20 @@ private struct NodeReader {
             for (key, value) in map {
                 let name = key.string ?? ""
                 let path = "backends.\(name)"
-                guard let fields = mapping(value, at: path, allowed: ["services", "targets", "timeout"]) else { continue }
+                let allowed = ["services", "targets", "timeout", "connections_per_target", "balancing", "health_check", "compression", "keepalive"]
+                guard let fields = mapping(value, at: path, allowed: allowed) else { continue }
                 let targets = strings(fields["targets"], at: path + ".targets")
-                for target in targets where hostPort(target.value) == nil {
+                for target in targets where BackendTarget(target.value) == nil {
                     report(at: target, path + ".targets", "expected HOST:PORT, got \"\(target.value)\"")
                 }
                 if targets.isEmpty { report(value, path, "a backend needs at least one target") }
                 var timeout = BackendConfig.defaultTimeout
                 if let node = fields["timeout"], let value = duration(node, at: path + ".timeout") { timeout = value }
                 backends.append(
-                    BackendConfig(name: name, services: strings(fields["services"], at: path + ".services"), targets: targets, timeout: timeout)
+                    BackendConfig(
+                        name: name, services: strings(fields["services"], at: path + ".services"), targets: targets,
+                        timeout: timeout, client: clientConfiguration(fields, at: path)
+                    )
                 )
             }
         }
@@ -182,6 +187,39 @@ private struct NodeReader {
     }
 
     // MARK: - Node helpers
+
+    /// A backend's connection settings; what is not given keeps the transport's default.
+    private mutating func clientConfiguration(_ fields: Node.Mapping, at path: String) -> GRPCBackendClient.Configuration {
+        var configuration = GRPCBackendClient.Configuration()
+        if let node = fields["connections_per_target"], let value = int(node, at: path + ".connections_per_target") {
+            configuration.connectionsPerTarget = value
+        }
+        if let node = fields["balancing"],
+           let value = choice(node, at: path + ".balancing", among: LoadBalancing.allCases.map(\.rawValue)) {
+            configuration.balancing = LoadBalancing(rawValue: value)!
+        }
+        if let node = fields["compression"],
+           let value = choice(node, at: path + ".compression", among: MessageCompression.allCases.map(\.rawValue)) {
+            configuration.connection.compression = MessageCompression(rawValue: value)
+        }
+        if let node = fields["health_check"], let map = mapping(node, at: path + ".health_check", allowed: ["service", "interval", "timeout"]) {
+            var check = HealthCheck()
+            if let node = map["service"], let value = string(node, at: path + ".health_check.service") { check.service = value.value }
+            if let node = map["interval"], let value = duration(node, at: path + ".health_check.interval") { check.interval = value }
+            if let node = map["timeout"], let value = duration(node, at: path + ".health_check.timeout") { check.timeout = value }
+            configuration.healthCheck = check
+        }
+        if let node = fields["keepalive"], let map = mapping(node, at: path + ".keepalive", allowed: ["interval", "timeout"]) {
+            if let intervalNode = map["interval"], let interval = duration(intervalNode, at: path + ".keepalive.interval") {
+                var keepalive = GRPCConnection.Keepalive(interval: interval)
+                if let node = map["timeout"], let value = duration(node, at: path + ".keepalive.timeout") { keepalive.timeout = value }
+                configuration.connection.keepalive = keepalive
+            } else if map["interval"] == nil {
+                report(node, path + ".keepalive", "keepalive needs an interval")
+            }
+        }
+        return configuration
+    }
 
     private mutating func mapping(_ node: Node, at path: String, allowed: [String]?) -> Node.Mapping? {
         guard let map = node.mapping else {

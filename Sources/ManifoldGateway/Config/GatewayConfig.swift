@@ -1,4 +1,5 @@
 public import ManifoldSchema
+public import ManifoldTransport
 
 /// A loaded, validated-for-shape gateway config: the YAML document as values, every value
 /// with the position it came from so later checks can point at it.
@@ -53,6 +54,8 @@ public struct BackendConfig: Sendable {
     public var targets: [Located<String>]
     /// Default per-call timeout for calls to this backend.
     public var timeout: Duration
+    /// Connections, balancing, health checks, compression and keepalive.
+    public var client: GRPCBackendClient.Configuration
 
     public static let defaultTimeout: Duration = .seconds(5)
 }

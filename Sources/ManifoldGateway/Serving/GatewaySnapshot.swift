@@ -57,11 +57,9 @@ final class GatewaySnapshot: Sendable {
                     backendOfService[service.value] = backend
                 }
             }
-            if backend.targets.count > 1 {
-                report(backend.targets[1], "backends.\(backend.name).targets", "several targets per backend are not supported yet; list one")
-            }
-            if let target = backend.targets.first, let (host, port) = hostPort(target.value) {
-                clients[backend.name] = GRPCBackendClient(host: host, port: port)
+            let targets = backend.targets.compactMap { BackendTarget($0.value) }
+            if !targets.isEmpty, targets.count == backend.targets.count {
+                clients[backend.name] = GRPCBackendClient(targets: targets, configuration: backend.client)
             }
         }
 
