@@ -43,4 +43,33 @@ enum GRPCStatusMapping {
         }
         return "99999999H"
     }
+
+    /// The duration a `grpc-timeout` value names (1 to 8 digits and a unit), or nil.
+    static func parseTimeout(_ text: String) -> Duration? {
+        guard let unit = text.last, text.count >= 2, text.count <= 9, let value = Int64(text.dropLast()), value >= 0 else { return nil }
+        switch unit {
+        case "H": return .seconds(value * 3600)
+        case "M": return .seconds(value * 60)
+        case "S": return .seconds(value)
+        case "m": return .milliseconds(value)
+        case "u": return .microseconds(value)
+        case "n": return .nanoseconds(value)
+        default: return nil
+        }
+    }
+
+    /// `grpc-message` on the wire: UTF-8 with bytes outside printable ASCII, and '%',
+    /// percent-encoded.
+    static func percentEncode(_ text: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for byte in text.utf8 {
+            if byte >= 0x20, byte <= 0x7E, byte != UInt8(ascii: "%") {
+                out.append(byte)
+            } else {
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }

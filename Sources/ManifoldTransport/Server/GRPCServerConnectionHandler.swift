@@ -1,0 +1,271 @@
+import ManifoldCore
+import NIOCore
+
+/// Serves gRPC on one accepted HTTP/2 connection: requests are read and checked here, each
+/// call runs its handler in a task, and what the task writes hops back to this event loop.
+///
+/// Lifetime and threading: lives in one channel's pipeline, touched only on its event loop;
+/// handler tasks reach it through `NIOLoopBound`.
+final class GRPCServerConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct Stream {
+        var headers: [HeaderField]
+        var deframer: MessageDeframer
+        var message: ByteBuffer?
+        var task: Task<Void, Never>?
+        var deadline: Scheduled<Void>?
+        /// Response headers went out (so the status goes in trailers).
+        var sentHeaders = false
+        var responseEncoding: MessageCompression?
+        var trailers: [HeaderField] = []
+        var finished = false
+    }
+
+    private let methods: [String: GRPCServerHandler]
+    private let maxRequestMessageSize: Int
+    private var session: NGHTTP2Session?
+    private var context: ChannelHandlerContext?
+    private var streams: [Int32: Stream] = [:]
+    private var isFlushing = false
+    private var needsAnotherFlush = false
+
+    init(methods: [String: GRPCServerHandler], maxRequestMessageSize: Int) {
+        self.methods = methods
+        self.maxRequestMessageSize = maxRequestMessageSize
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        do {
+            session = try NGHTTP2Session(role: .server, allocator: context.channel.allocator)
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        if context.channel.isActive { flush() }  // the server preface: our SETTINGS
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        flush()
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        for (_, stream) in streams {
+            stream.task?.cancel()
+            stream.deadline?.cancel()
+        }
+        streams.removeAll()
+        session = nil
+        self.context = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        for (_, stream) in streams { stream.task?.cancel() }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let session else { return }
+        do {
+            for event in try session.receive(unwrapInboundIn(data)) { handle(event) }
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        flush()
+    }
+
+    // MARK: - Requests
+
+    private func handle(_ event: HTTP2SessionEvent) {
+        switch event {
+        case .headers(let streamID, .request, let fields):
+            opened(streamID, fields)
+        case .data(let streamID, let bytes):
+            session?.consumeConnection(count: bytes.readableBytes)
+            session?.consumeStream(streamID, count: bytes.readableBytes)
+            guard streams[streamID] != nil, !streams[streamID]!.finished else { return }
+            streams[streamID]!.deframer.append(bytes)
+            do throws(TransportError) {
+                while let message = try streams[streamID]!.deframer.next(allocator: context!.channel.allocator) {
+                    guard streams[streamID]!.message == nil else {
+                        throw TransportError(.unimplemented, "client streaming is not supported: more than one request message")
+                    }
+                    streams[streamID]!.message = message.payload
+                }
+            } catch {
+                finish(streamID, status: error)
+            }
+        case .endOfStream(let streamID):
+            dispatch(streamID)
+        case .streamClosed(let streamID, _):
+            // Done, or reset by the client (cancelled, deadline): stop the handler either way.
+            if let stream = streams.removeValue(forKey: streamID) {
+                stream.task?.cancel()
+                stream.deadline?.cancel()
+            }
+        case .headers, .goAway, .protocolErrorSent, .settings, .pingAcknowledged:
+            break
+        }
+    }
+
+    private func opened(_ streamID: Int32, _ fields: [HeaderField]) {
+        let encoding = fields["grpc-encoding"]
+        streams[streamID] = Stream(headers: fields, deframer: MessageDeframer(maxMessageSize: maxRequestMessageSize, encoding: encoding))
+        guard fields[":method"] == "POST", fields["content-type"]?.hasPrefix("application/grpc") == true else {
+            // Not gRPC: a plain HTTP answer, as PROTOCOL-HTTP2.md asks.
+            streams[streamID]!.finished = true
+            session?.submitTrailersOnly(streamID, headers: [HeaderField(":status", "415")])
+            return
+        }
+        if let encoding, encoding != "identity", MessageCompression(rawValue: encoding) == nil {
+            finish(streamID, status: TransportError(.unimplemented, "grpc-encoding \"\(encoding)\" is not supported"))
+        }
+    }
+
+    private func dispatch(_ streamID: Int32) {
+        guard let stream = streams[streamID], !stream.finished else { return }
+        do {
+            try stream.deframer.finish()
+        } catch {
+            finish(streamID, status: error)
+            return
+        }
+        let path = stream.headers[":path"] ?? ""
+        guard let method = methods[path] else {
+            finish(streamID, status: TransportError(.unimplemented, "method \(path) is not implemented"))
+            return
+        }
+        guard let message = stream.message else {
+            finish(streamID, status: TransportError(.unimplemented, "client streaming is not supported: no request message"))
+            return
+        }
+        let timeout = stream.headers["grpc-timeout"].flatMap(GRPCStatusMapping.parseTimeout)
+        let request = GRPCServerRequest(
+            path: path, message: message,
+            metadata: GRPCClientHandler.applicationMetadata(stream.headers).filter { $0.name != "te" && $0.name != "user-agent" && $0.name != "grpc-timeout" },
+            timeout: timeout
+        )
+        let loop = context!.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let writer = GRPCServerResponseWriter(
+            sendHeaders: { metadata in loop.execute { bound.value.sendHeaders(streamID, metadata: metadata, encoding: nil) } },
+            sendMessage: { message, compression in
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    loop.execute {
+                        bound.value.sendMessage(streamID, message, compression: compression)
+                        done.resume()
+                    }
+                }
+            },
+            setTrailers: { metadata in loop.execute { bound.value.streams[streamID]?.trailers = metadata } }
+        )
+        streams[streamID]!.task = Task {
+            let status: TransportError?
+            do {
+                try await method(request, writer)
+                status = nil
+            } catch {
+                status = error as? TransportError ?? TransportError(.unknown, "\(error)")
+            }
+            loop.execute { bound.value.finish(streamID, status: status) }
+        }
+        if let timeout {
+            streams[streamID]!.deadline = loop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+                bound.value.streams[streamID]?.task?.cancel()
+                bound.value.finish(streamID, status: TransportError(.deadlineExceeded, "deadline exceeded"))
+            }
+        }
+    }
+
+    // MARK: - Responses
+
+    private func sendHeaders(_ streamID: Int32, metadata: [HeaderField], encoding: MessageCompression?) {
+        guard let stream = streams[streamID], !stream.finished, !stream.sentHeaders else { return }
+        var headers = [
+            HeaderField(":status", "200"),
+            HeaderField("content-type", "application/grpc"),
+            HeaderField("grpc-accept-encoding", MessageCompression.acceptHeader),
+        ]
+        if let encoding { headers.append(HeaderField("grpc-encoding", encoding.rawValue)) }
+        headers += metadata.filter { MetadataRules.problem(with: $0) == nil }
+        do {
+            try session?.submitResponse(streamID, headers: headers)
+        } catch {
+            session?.resetStream(streamID, errorCode: 0x2)
+            return
+        }
+        streams[streamID]!.sentHeaders = true
+        streams[streamID]!.responseEncoding = encoding
+        flush()
+    }
+
+    private func sendMessage(_ streamID: Int32, _ message: ByteBuffer, compression: MessageCompression?) {
+        guard streams[streamID] != nil, !streams[streamID]!.finished else { return }
+        if !streams[streamID]!.sentHeaders { sendHeaders(streamID, metadata: [], encoding: compression) }
+        guard let stream = streams[streamID], stream.sentHeaders else { return }
+        // Compressed only if the headers announced that encoding.
+        let encoding = compression == stream.responseEncoding ? compression : nil
+        guard let framed = try? MessageFramer.frame(message, compression: encoding, allocator: context!.channel.allocator) else {
+            finish(streamID, status: TransportError(.internalError, "cannot compress the response"))
+            return
+        }
+        session?.sendData(streamID, framed)
+        flush()
+    }
+
+    /// Ends a call with a status: in trailers after a response, or trailers-only.
+    private func finish(_ streamID: Int32, status failure: TransportError?) {
+        guard let stream = streams[streamID], !stream.finished else { return }
+        streams[streamID]!.finished = true
+        stream.deadline?.cancel()
+        var status = [HeaderField("grpc-status", String(failure?.code.rawValue ?? 0))]
+        if let failure, !failure.message.isEmpty {
+            status.append(HeaderField("grpc-message", GRPCStatusMapping.percentEncode(failure.message)))
+        }
+        let trailers = status + stream.trailers.filter { MetadataRules.problem(with: $0) == nil }
+        if stream.sentHeaders {
+            session?.sendData(streamID, context!.channel.allocator.buffer(capacity: 0), trailers: trailers)
+        } else {
+            let headers = [HeaderField(":status", "200"), HeaderField("content-type", "application/grpc")] + trailers
+            session?.submitTrailersOnly(streamID, headers: headers)
+        }
+        flush()
+    }
+
+    private func flush() {
+        if isFlushing {
+            needsAnotherFlush = true
+            return
+        }
+        isFlushing = true
+        defer { isFlushing = false }
+        repeat {
+            needsAnotherFlush = false
+            guard let session, let context else { return }
+            var buffer = context.channel.allocator.buffer(capacity: 0)
+            do {
+                try session.send(into: &buffer)
+            } catch {
+                context.close(promise: nil)
+                return
+            }
+            if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
+            for event in session.takeEvents() { handle(event) }
+            if !session.isAlive {
+                context.close(promise: nil)
+                return
+            }
+        } while needsAnotherFlush
+    }
+}
+
+@available(*, unavailable)
+extension GRPCServerConnectionHandler: Sendable {}

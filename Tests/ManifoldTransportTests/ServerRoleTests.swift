@@ -1,0 +1,120 @@
+import Foundation
+import ManifoldCore
+import ManifoldSchema
+import ManifoldTransport
+import NIOCore
+import TestSupport
+import Testing
+
+/// Manifold's server role serving the interop service, called by grpcio's client (the
+/// independent implementation) through Tests/Backends/interop_client.py.
+@Suite struct ServerRoleTests {
+    static let service = "/manifold.test.v1.InteropService/"
+
+    /// The interop service, as interop_backend.py implements it in Python.
+    static let methods: [String: GRPCServerHandler] = [
+        service + "EmptyCall": emptyCall,
+        service + "UnaryCall": unaryCall,
+        service + "StreamingOutputCall": streamingOutputCall,
+    ]
+
+    @Sendable static func emptyCall(_ request: GRPCServerRequest, _ writer: GRPCServerResponseWriter) async throws {
+        await writer.send(ByteBuffer())
+    }
+
+    @Sendable static func unaryCall(_ request: GRPCServerRequest, _ writer: GRPCServerResponseWriter) async throws {
+        let json = try InteropBackend.decode(request.message, as: "SimpleRequest")
+        echoMetadata(request, writer)
+        try await Task.sleep(for: .milliseconds(integer(json["sleepMs"])))
+        try failIfAsked(json["responseStatus"])
+        let reply = JSONValue.object(JSONObject([
+            ("payload", .object(JSONObject([("body", .string(InteropBackend.zeros(Int(integer(json["responseSize"])))))]))),
+            ("receivedSize", .int(Int64(InteropBackend.payloadSize(json)))),
+        ]))
+        let bytes = try EchoBackend.codec.encode(reply, messageNamed: "manifold.test.v1.SimpleResponse")
+        await writer.send(ByteBuffer(bytes: bytes), compression: json["responseCompressed"] == .bool(true) ? .gzip : nil)
+    }
+
+    @Sendable static func streamingOutputCall(_ request: GRPCServerRequest, _ writer: GRPCServerResponseWriter) async throws {
+        let json = try InteropBackend.decode(request.message, as: "StreamingOutputCallRequest")
+        echoMetadata(request, writer)
+        var parameters: [JSONValue] = []
+        if case .array(let list)? = json["responseParameters"] { parameters = list }
+        for parameter in parameters {
+            try await Task.sleep(for: .microseconds(integer(parameter["intervalUs"])))
+            let reply = JSONValue.object(JSONObject([
+                ("payload", .object(JSONObject([("body", .string(InteropBackend.zeros(Int(integer(parameter["size"])))))]))),
+            ]))
+            let bytes = try EchoBackend.codec.encode(reply, messageNamed: "manifold.test.v1.StreamingOutputCallResponse")
+            await writer.send(ByteBuffer(bytes: bytes), compression: json["responseCompressed"] == .bool(true) ? .gzip : nil)
+        }
+        try failIfAsked(json["responseStatus"])
+    }
+
+    static func integer(_ value: JSONValue?) -> Int64 {
+        guard case .number(let number)? = value else { return 0 }
+        return number.int64Value ?? 0
+    }
+
+    static func echoMetadata(_ request: GRPCServerRequest, _ writer: GRPCServerResponseWriter) {
+        let initial = request.metadata.filter { $0.name == "x-grpc-test-echo-initial" }
+        if !initial.isEmpty { writer.sendInitialMetadata(initial) }
+        writer.setTrailingMetadata(request.metadata.filter { $0.name == "x-grpc-test-echo-trailing-bin" || $0.name.hasPrefix("x-echo-") })
+    }
+
+    static func failIfAsked(_ status: JSONValue?) throws {
+        let value = integer(status?["code"])
+        guard value != 0 else { return }
+        guard case .string(let message)? = status?["message"] else { throw TransportError(GRPCStatusCode(rawValue: Int(value)), "") }
+        throw TransportError(GRPCStatusCode(rawValue: Int(value)), message)
+    }
+
+    static let interopCases = [
+        "empty_unary", "large_unary", "server_streaming", "status_code_and_message", "special_status_message",
+        "unimplemented_method", "unimplemented_service", "timeout_on_sleeping_server", "cancel_after_first_response",
+        "custom_metadata", "client_compressed_unary", "server_compressed_unary",
+    ]
+
+    /// One client process runs every case in turn (twelve grpcio processes at once would
+    /// load the machine more than the calls do).
+    @Test func grpcioClientInteroperates() async throws {
+        let server = try await GRPCServer.start(methods: Self.methods)
+        defer { Task { await server.close() } }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Repository.path("Tests/Backends/interop_client.py"), "--port", String(server.port), "--case", "all"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        // Wait off the cooperative pool: the server's handlers need its threads meanwhile.
+        let text = try await withCheckedThrowingContinuation { (done: CheckedContinuation<String, any Error>) in
+            process.terminationHandler = { _ in
+                done.resume(returning: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+            }
+            do {
+                try process.run()
+            } catch {
+                done.resume(throwing: error)
+            }
+        }
+        #expect(process.terminationStatus == 0, "\(text)")
+        for testCase in Self.interopCases {
+            #expect(text.contains("PASS \(testCase)\n"), "\(text)")
+        }
+    }
+
+    @Test func manifoldClientAgainstManifoldServer() async throws {
+        let server = try await GRPCServer.start(methods: Self.methods)
+        defer { Task { await server.close() } }
+        let client = GRPCBackendClient(host: "127.0.0.1", port: server.port)
+        defer { Task { await client.shutdown() } }
+        let unary = try await client.unary(try InteropBackend.request("UnaryCall", #"{"responseSize":70000}"#, type: "SimpleRequest"))
+        #expect(InteropBackend.payloadSize(try InteropBackend.decode(unary.message, as: "SimpleResponse")) == 70000)
+        var sizes: [Int] = []
+        let json = #"{"responseParameters":[{"size":5},{"size":100000}],"responseCompressed":true}"#
+        for try await message in try await client.serverStreaming(try InteropBackend.request("StreamingOutputCall", json, type: "StreamingOutputCallRequest")) {
+            sizes.append(InteropBackend.payloadSize(try InteropBackend.decode(message, as: "StreamingOutputCallResponse")))
+        }
+        #expect(sizes == [5, 100000])
+    }
+}
