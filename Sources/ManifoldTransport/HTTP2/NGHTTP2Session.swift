@@ -353,6 +353,17 @@ final class NGHTTP2Session {
             }
             return 0
         }
+        nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks) { _, frame, _, userData in
+            // A request nghttp2 would not start (GOAWAY arrived after we submitted it): it
+            // never reached the peer. Report it closed as refused so its caller can retry.
+            let header = frame!.pointee.hd
+            if UInt32(header.type) == NGHTTP2_HEADERS.rawValue, frame!.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
+                let this = NGHTTP2Session.from(userData)
+                this.outboundBodies[header.stream_id] = nil
+                this.events.append(.streamClosed(streamID: header.stream_id, errorCode: 0x7))
+            }
+            return 0
+        }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
             let this = NGHTTP2Session.from(userData)
             this.pendingHeaders[streamID] = nil
