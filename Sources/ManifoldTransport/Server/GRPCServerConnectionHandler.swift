@@ -250,16 +250,16 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         repeat {
             needsAnotherFlush = false
             guard let session, let context else { return }
-            var buffer = context.channel.allocator.buffer(capacity: 0)
             do {
-                try session.send(into: &buffer)
+                switch try session.write(to: context) {
+                case .wrote(let events):
+                    for event in events { handle(event) }
+                case .finished(let events):
+                    for event in events { handle(event) }
+                    context.close(promise: nil)
+                    return
+                }
             } catch {
-                context.close(promise: nil)
-                return
-            }
-            if buffer.readableBytes > 0 { context.writeAndFlush(wrapOutboundOut(buffer), promise: nil) }
-            for event in session.takeEvents() { handle(event) }
-            if !session.isAlive {
                 context.close(promise: nil)
                 return
             }
