@@ -4,7 +4,8 @@ enum DurationText {
     static let maxSeconds: Int64 = 315_576_000_000
 
     static func format(seconds: Int64, nanos: Int32) -> String? {
-        guard abs(seconds) <= maxSeconds, abs(nanos) < 1_000_000_000,
+        // Ranges, not abs(): abs traps on Int64.min and Int32.min, which a backend can send.
+        guard (-maxSeconds...maxSeconds).contains(seconds), (-999_999_999...999_999_999).contains(nanos),
             seconds == 0 || nanos == 0 || (seconds < 0) == (nanos < 0)
         else { return nil }
         let negative = seconds < 0 || nanos < 0

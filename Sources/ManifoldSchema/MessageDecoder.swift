@@ -30,7 +30,7 @@ struct MessageDecoder {
             let paths = try self.value(of: field(1), in: base) ?? .array([])
             guard case .array(let items) = paths else { return .string("") }
             let camel = items.compactMap { item -> String? in
-                if case .string(let path) = item { return path.split(separator: ".").map { WellKnownJSON.camelCase(String($0)) }.joined(separator: ".") }
+                if case .string(let path) = item { return path.split(separator: ".").map { SchemaBuilder.lowerCamel(String($0)) }.joined(separator: ".") }
                 return nil
             }
             return .string(camel.joined(separator: ","))
@@ -41,10 +41,11 @@ struct MessageDecoder {
         case .listValue:
             return try self.value(of: field(1), in: base) ?? .array([])
         case .value:
+            // Decode the set member once: a Struct or ListValue member nests Values again,
+            // so decoding it twice per level would double the work at every level.
             for member in info.fields {
-                guard try self.value(of: member, in: base) != nil else { continue }
-                if member.number == 1 { return .null }  // null_value
-                return try scalar(member, at: base + member.offset)
+                guard let value = try self.value(of: member, in: base) else { continue }
+                return member.number == 1 ? .null : value  // null_value renders as null
             }
             return .null  // no kind set: the closest JSON has is null
         case .any:
@@ -150,9 +151,14 @@ struct MessageDecoder {
     }
 
     private func bytes(at pointer: UnsafeRawPointer) -> JSONValue {
-        let count = Int(pointer.load(as: UInt.self))  // ProtobufCBinaryData.len
-        guard count > 0, let data = pointer.load(fromByteOffset: 8, as: UnsafeRawPointer?.self) else { return .string("") }
-        return .string(Base64.encode(UnsafeRawBufferPointer(start: data, count: count)))
+        .string(Base64.encode(Self.binary(at: pointer)))
+    }
+
+    /// The bytes of a `ProtobufCBinaryData` field, valid as long as the unpacked message.
+    static func binary(at pointer: UnsafeRawPointer) -> UnsafeRawBufferPointer {
+        let binary = pointer.load(as: ProtobufCBinaryData.self)
+        guard binary.len > 0, let data = binary.data else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: data, count: binary.len)
     }
 
     private func enumValue(_ number: Int32, enumIndex: Int) -> JSONValue {
@@ -173,8 +179,7 @@ struct MessageDecoder {
             if field.number == 1, let chars = base.load(fromByteOffset: field.offset, as: UnsafePointer<CChar>?.self) {
                 url = String(cString: chars)
             } else if field.number == 2 {
-                let count = Int(base.load(fromByteOffset: field.offset, as: UInt.self))
-                payload = UnsafeRawBufferPointer(start: base.load(fromByteOffset: field.offset + 8, as: UnsafeRawPointer?.self), count: count)
+                payload = Self.binary(at: base + field.offset)
             }
         }
         if url.isEmpty, payload.isEmpty { return .object(JSONObject()) }

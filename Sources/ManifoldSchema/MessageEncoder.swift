@@ -177,8 +177,7 @@ struct MessageEncoder {
             guard let bytes = Base64.decode(s) else { throw SchemaError(.invalidJSON, "invalid base64") }
             let data = arena.allocate(bytes.count)
             bytes.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
-            pointer.storeBytes(of: UInt(bytes.count), as: UInt.self)  // ProtobufCBinaryData.len
-            pointer.storeBytes(of: UnsafeRawPointer(data), toByteOffset: 8, as: UnsafeRawPointer.self)
+            Self.storeBinary(data, count: bytes.count, at: pointer)
         case .enumeration:
             pointer.storeBytes(of: try enumNumber(value, enumIndex: field.enumIndex!), as: Int32.self)
         case .message:
@@ -201,11 +200,18 @@ struct MessageEncoder {
 
     /// `{"@type": "type.googleapis.com/pkg.Msg", ...fields}`, or for a well-known payload
     /// `{"@type": ..., "value": <its JSON form>}`: the payload is packed into `value`.
+    /// Fills a `ProtobufCBinaryData` field; `data` must live as long as the message (the arena).
+    private static func storeBinary(_ data: UnsafeMutableRawPointer, count: Int, at pointer: UnsafeMutableRawPointer) {
+        pointer.storeBytes(of: ProtobufCBinaryData(len: count, data: data.assumingMemoryBound(to: UInt8.self)), as: ProtobufCBinaryData.self)
+    }
+
     private func makeAny(_ value: JSONValue, messageIndex: Int) throws(SchemaError) -> UnsafeMutableRawPointer {
         guard case .object(var object) = value else { throw typeMismatch("an object with \"@type\"", value) }
         guard case .string(let url)? = object["@type"] else {
             throw SchemaError(.invalidJSON, "an Any needs a string \"@type\"")
         }
+        // type_url is a C string to protobuf-c: a NUL would silently cut it short.
+        guard !url.utf8.contains(0) else { throw SchemaError(.invalidJSON, "strings containing U+0000 are not supported").within(".@type") }
         let typeName = String(url.split(separator: "/").last ?? "")
         guard let payloadIndex = schema.messageIndex(named: typeName) else {
             throw SchemaError(.invalidJSON, "\"@type\" names \(url), which the schema does not define").within(".@type")
@@ -233,8 +239,7 @@ struct MessageEncoder {
             if field.number == 1 {  // type_url
                 any.storeBytes(of: UnsafeRawPointer(arena.cString(url)), toByteOffset: field.offset, as: UnsafeRawPointer.self)
             } else if field.number == 2 {  // value: ProtobufCBinaryData
-                any.storeBytes(of: UInt(size), toByteOffset: field.offset, as: UInt.self)
-                any.storeBytes(of: UnsafeRawPointer(bytes), toByteOffset: field.offset + 8, as: UnsafeRawPointer.self)
+                Self.storeBinary(bytes, count: size, at: any + field.offset)
             }
         }
         return any

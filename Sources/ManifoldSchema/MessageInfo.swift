@@ -61,7 +61,8 @@ package struct EnumInfo: Sendable {
     package let values: [(name: String, number: Int32)]
     package let numbersByName: [String: Int32]
     /// Whether this is google.protobuf.NullValue, whose JSON form is `null`.
-    package var isNullValue: Bool { fullName == WellKnownType.nullValueEnum }
+    /// Set at load: the decoder asks for every enum value it renders.
+    package let isNullValue: Bool
     /// The first name declared for each number (aliases share a number).
     package let namesByNumber: [Int32: String]
 }

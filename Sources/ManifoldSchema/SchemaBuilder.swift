@@ -61,7 +61,10 @@ struct SchemaBuilder {
             if byNumber[value.number] == nil { byNumber[value.number] = value.name }
         }
         enumIndex[fullName] = enums.count
-        enums.append(EnumInfo(fullName: fullName, values: e.values, numbersByName: byName, namesByNumber: byNumber))
+        enums.append(EnumInfo(
+            fullName: fullName, values: e.values, numbersByName: byName,
+            isNullValue: fullName == WellKnownType.nullValueEnum, namesByNumber: byNumber
+        ))
     }
 
     private mutating func register(_ service: ServiceDescriptorProto, fullName: String) throws(SchemaError) {

@@ -66,11 +66,6 @@ enum WellKnownJSON {
         return out
     }
 
-    /// `foo_bar` -> `fooBar`, for field mask paths.
-    static func camelCase(_ path: String) -> String {
-        SchemaBuilder.lowerCamel(path)
-    }
-
     private static func describe(_ value: JSONValue) -> String {
         if case .string(let s) = value { return "\"\(s)\"" }
         return value.typeName
