@@ -53,16 +53,15 @@ public struct Executor<Invoker: CallInvoker>: Sendable {
                             failures.append((call.name, CallFailure(cause?.code ?? .unavailable, "skipped: it reads \"\(plan.calls[failed].name)\", which failed")))
                             continue
                         }
-                        let start: Result<Work, CallFailure> = prepare(call, index: index, context: context, defaultRequest: defaultRequest)
+                        let start: Result<Work?, CallFailure> = prepare(call, index: index, context: context, defaultRequest: defaultRequest)
                         switch start {
-                        case .success(.skip):
+                        case .success(nil):
                             states[index] = .skipped
                             context[call.name] = .null
-                        case .success(let work):
+                        case .success(let work?):
                             states[index] = .running
                             running += 1
-                            let snapshot = context
-                            group.addTask { (index, await execute(call, work, context: snapshot, deadline: deadline)) }
+                            group.addTask { (index, await execute(call, work, deadline: deadline)) }
                         case .failure(let failure):
                             if !call.optional {
                                 group.cancelAll()
@@ -104,28 +103,32 @@ public struct Executor<Invoker: CallInvoker>: Sendable {
 
     // MARK: - One call
 
+    /// A call ready to run: every request it sends, already built.
     private enum Work: Sendable {
-        case skip
         case single(JSONValue)
-        case each([JSONValue], template: JMESPath, concurrency: Int)
+        /// One request per item, sent at most `concurrency` at once.
+        case each([JSONValue], concurrency: Int)
     }
 
-    /// Evaluates what a call needs before it starts; cheap and synchronous, so done in the parent.
+    /// Evaluates what a call needs before it starts (nil: `when` skips it); cheap and
+    /// synchronous, so done in the parent, which owns the context: children get only their
+    /// requests.
     private func prepare(
         _ call: CallPlan<Invoker.Target>.Call,
         index: Int,
         context: JSONObject,
         defaultRequest: (Int) throws(CallFailure) -> JSONValue
-    ) -> Result<Work, CallFailure> {
+    ) -> Result<Work?, CallFailure> {
         do throws(CallFailure) {
             let root = JSONValue.object(context)
             if let when = call.when, !(try evaluate(when, root, "when")).isTruthy {
-                return .success(.skip)
+                return .success(nil)
             }
             if let each = call.each {
                 switch try evaluate(each.list, root, "each") {
-                case .null: return .success(.each([], template: call.request!, concurrency: each.concurrency))
-                case .array(let items): return .success(.each(items, template: call.request!, concurrency: each.concurrency))
+                case .null: return .success(.each([], concurrency: each.concurrency))
+                case .array(let items):
+                    return .success(.each(try requests(of: call, items: items, context: context), concurrency: each.concurrency))
                 case let other: throw CallFailure(.invalidArgument, "each of \(call.name) expected a list, got \(other.typeName)")
                 }
             }
@@ -139,7 +142,6 @@ public struct Executor<Invoker: CallInvoker>: Sendable {
     private func execute(
         _ call: CallPlan<Invoker.Target>.Call,
         _ work: Work,
-        context: JSONObject,
         deadline: ContinuousClock.Instant
     ) async -> Result<JSONValue, CallFailure> {
         let remaining = deadline - .now
@@ -148,44 +150,53 @@ public struct Executor<Invoker: CallInvoker>: Sendable {
         }
         let timeout = min(call.timeout, remaining)
         switch work {
-        case .skip:
-            return .success(.null)
         case .single(let request):
             return await invoker.invoke(call.target, request: request, timeout: timeout)
-        case .each(let items, let template, let concurrency):
-            return await fanOut(call, items: items, template: template, concurrency: concurrency, context: context, timeout: timeout)
+        case .each(let requests, let concurrency):
+            return await fanOut(call, requests: requests, concurrency: concurrency, deadline: deadline)
         }
     }
 
-    /// One call per item, at most `concurrency` at once; answers in the items' order. The
-    /// first failure cancels the rest and fails the whole call.
-    private func fanOut(
-        _ call: CallPlan<Invoker.Target>.Call,
-        items: [JSONValue],
-        template: JMESPath,
-        concurrency: Int,
-        context: JSONObject,
-        timeout: Duration
-    ) async -> Result<JSONValue, CallFailure> {
+    /// The request of each item: the call's template over the context plus `item` and `index`.
+    private func requests(of call: CallPlan<Invoker.Target>.Call, items: [JSONValue], context: JSONObject) throws(CallFailure) -> [JSONValue] {
         var requests: [JSONValue] = []
         requests.reserveCapacity(items.count)
+        var scope = context
         for (position, item) in items.enumerated() {
-            var scope = context
             scope["item"] = item
             scope["index"] = .int(Int64(position))
             do {
-                requests.append(try template.search(.object(scope)))
+                requests.append(try call.request!.search(.object(scope)))
             } catch {
-                return .failure(CallFailure(.invalidArgument, "request of \(call.name)[\(position)]: \(error.message)"))
+                throw CallFailure(.invalidArgument, "request of \(call.name)[\(position)]: \(error.message)")
             }
         }
-        let prepared = requests  // an immutable copy for the child tasks
+        return requests
+    }
+
+    /// One call per request, at most `concurrency` at once; answers in order. The first
+    /// failure cancels the rest and fails the whole call.
+    private func fanOut(
+        _ call: CallPlan<Invoker.Target>.Call,
+        requests prepared: [JSONValue],
+        concurrency: Int,
+        deadline: ContinuousClock.Instant
+    ) async -> Result<JSONValue, CallFailure> {
+        // Each item gets what is left of the request's deadline when it starts: items that
+        // wait for a free slot must not run past the request.
+        let invoke = { @Sendable (position: Int) async -> Result<JSONValue, CallFailure> in
+            let remaining = deadline - .now
+            guard remaining > .zero else {
+                return .failure(CallFailure(.deadlineExceeded, "the request's deadline passed before item \(position) started"))
+            }
+            return await invoker.invoke(call.target, request: prepared[position], timeout: min(call.timeout, remaining))
+        }
         return await withTaskGroup(of: (Int, Result<JSONValue, CallFailure>).self) { group in
             var answers = [JSONValue](repeating: .null, count: prepared.count)
             var next = 0
             while next < prepared.count && next < concurrency {
                 let position = next
-                group.addTask { (position, await invoker.invoke(call.target, request: prepared[position], timeout: timeout)) }
+                group.addTask { (position, await invoke(position)) }
                 next += 1
             }
             while let (position, result) = await group.next() {
@@ -197,7 +208,7 @@ public struct Executor<Invoker: CallInvoker>: Sendable {
                 }
                 if next < prepared.count {
                     let position = next
-                    group.addTask { (position, await invoker.invoke(call.target, request: prepared[position], timeout: timeout)) }
+                    group.addTask { (position, await invoke(position)) }
                     next += 1
                 }
             }

@@ -68,6 +68,14 @@ import Testing
             timeout: 150ms
             calls:
               late: {rpc: \(echo), request: "{delay_ms: `3000`}"}
+          - get: /each-past-the-deadline
+            timeout: 400ms
+            calls:
+              fan:
+                rpc: \(echo)
+                each: "`[0,1,2,3]`"
+                concurrency: 1
+                request: "{text: to_string(item), delay_ms: `250`}"
           - get: /shape/{word}
             calls:
               echo: {rpc: \(echo), request: "{text: path.word}"}
@@ -164,6 +172,49 @@ import Testing
             let tooSlow = try await HTTPTestClient.request(port: port, path: "/too-slow")
             #expect(tooSlow.status == 504)
             #expect(tooSlow.body.contains(#""status":"DEADLINE_EXCEEDED""#))
+        }
+    }
+
+    @Test func fanOutItemsWaitingForASlotStillHonourTheRequestDeadline() async throws {
+        // Four items one at a time, 250 ms each, in a 400 ms request: the third must not
+        // start with a fresh timeout of its own.
+        try await Self.withGateway { port, _ in
+            let response = try await HTTPTestClient.request(port: port, path: "/each-past-the-deadline")
+            #expect(response.status == 504, "\(response.body)")
+            #expect(response.body.contains(#""status":"DEADLINE_EXCEEDED""#))
+        }
+    }
+
+    @Test func aClientNamedByQueryIsNotARequestField() async throws {
+        // Without a request template, query parameters bind to request fields and unknown
+        // ones are refused; the parameter naming the client is the gateway's own.
+        let backend = try BackendProcess(script: "Tests/Backends/echo_backend.py")
+        let config = """
+            server:
+              listen: 127.0.0.1:0
+            schema:
+              protos: [\(Repository.path("Tests/Protos"))]
+            backends:
+              echo:
+                services: [manifold.test.v1.EchoService]
+                targets: [127.0.0.1:\(backend.port)]
+            clients:
+              query: client
+              default: web
+            routes:
+              - get: /echo
+                calls:
+                  echo: {rpc: \(Self.echo)}
+                respond:
+                  web: "{web: echo.text}"
+                  mobile: "{mobile: echo.text}"
+            """
+        try await GatewayHarness.withGateway(config: config) { port in
+            let mobile = try await HTTPTestClient.request(port: port, path: "/echo?text=hi&client=mobile")
+            #expect(mobile.status == 200, "\(mobile.body)")
+            #expect(try JSONParser.parse(mobile.body) == .object(JSONObject([("mobile", .string("hi"))])))
+            let unknown = try await HTTPTestClient.request(port: port, path: "/echo?text=hi&nope=1")
+            #expect(unknown.status == 400)
         }
     }
 

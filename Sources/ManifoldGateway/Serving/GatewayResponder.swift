@@ -75,11 +75,12 @@ struct GatewayResponder: HTTPResponder {
         let body = try await requestBody(request)
         let query = queryParameters(request)
         if route.strictQuery {
-            for (key, _) in query where !route.plan.calls.contains(where: { snapshot.codec.schema.requestField(key, of: $0.target.method).exists }) {
+            for (key, _) in query where key != snapshot.clientQueryParameter
+                && !route.plan.calls.contains(where: { snapshot.codec.schema.requestField(key, of: $0.target.method).exists }) {
                 throw GatewayError(.invalidArgument, "unknown query parameter \"\(key)\"")
             }
         }
-        let client = self.client(of: request, plan: route.plan, prefix: prefixClient)
+        let client = self.client(of: request, query: query, plan: route.plan, prefix: prefixClient)
         var context = JSONObject()
         context.appendUnique("path", .object(JSONObject(parameters.map { ($0.0, JSONValue.string($0.1)) })))
         // Only what some template reads: headers and query objects cost allocations per request.
@@ -115,16 +116,15 @@ struct GatewayResponder: HTTPResponder {
 
     /// The client a request comes from: the configured header, query parameter or path
     /// prefix when it names a shape the route has, else the default client.
-    private func client(of request: Request, plan: CallPlan<CallTarget>, prefix: String?) -> String {
-        let clients = snapshot.clients
+    private func client(of request: Request, query: [(String, [String])], plan: CallPlan<CallTarget>, prefix: String?) -> String {
         let named: String?
-        switch clients.source {
-        case .header(let name): named = HTTPField.Name(name).flatMap { request.headers[$0] }
-        case .query(let name): named = request.uri.queryParameters[name[...]].map(String.init)
+        switch snapshot.clients.source {
+        case .header: named = snapshot.clientHeader.flatMap { request.headers[$0] }
+        case .query(let name): named = query.first { $0.0 == name }?.1.first
         case .pathPrefix: named = prefix
         }
         if let named, plan.responses[named] != nil { return named }
-        return clients.defaultClient
+        return snapshot.clients.defaultClient
     }
 
     private func headers(of request: Request) -> JSONObject {

@@ -1,3 +1,4 @@
+import HTTPTypes
 import ManifoldCompose
 import ManifoldCore
 import ManifoldSchema
@@ -23,6 +24,10 @@ final class GatewaySnapshot: Sendable {
     let routes: [Route]
     let codec: ProtoJSONCodec
     let clients: ClientsConfig
+    /// The header that names the client, validated once here rather than per request.
+    let clientHeader: HTTPField.Name?
+    /// The query parameter that names the client: the gateway's own, never a request field.
+    let clientQueryParameter: String?
     /// Every client some route has a shape for, and the default: what a path prefix may name.
     let clientNames: Set<String>
     let maxBodySize: Int
@@ -32,6 +37,8 @@ final class GatewaySnapshot: Sendable {
         self.routes = routes
         self.codec = codec
         self.clients = clients
+        if case .header(let name) = clients.source { clientHeader = HTTPField.Name(name) } else { clientHeader = nil }
+        if case .query(let name) = clients.source { clientQueryParameter = name } else { clientQueryParameter = nil }
         self.clientNames = routes.reduce(into: [clients.defaultClient]) { names, route in names.formUnion(route.plan.responses.keys) }
         self.maxBodySize = maxBodySize
         self.backends = backends
