@@ -1,4 +1,5 @@
 import Foundation
+import ManifoldCore
 import ManifoldSchema
 import ManifoldTransport
 import Yams
@@ -51,7 +52,7 @@ private struct NodeReader {
         var server = ServerConfig.defaults
         if let node = top["server"], let map = mapping(node, at: "server", allowed: ["listen", "max_body_size"]) {
             if let listen = map["listen"], let value = string(listen, at: "server.listen") {
-                if let (host, port) = hostPort(value.value) {
+                if let (host, port) = HostPort.parse(value.value) {
                     server.host = host
                     server.port = port
                 } else {
@@ -312,15 +313,4 @@ private struct NodeReader {
     private func resolve(_ path: String, base: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
     }
-}
-
-/// Splits `host:port` (the host may be a bracketed IPv6 address).
-func hostPort(_ text: String) -> (String, Int)? {
-    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-        (0...65535).contains(port)
-    else { return nil }
-    var host = String(text[..<colon])
-    if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-    guard !host.isEmpty else { return nil }
-    return (host, port)
 }

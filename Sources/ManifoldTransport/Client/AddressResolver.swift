@@ -19,11 +19,16 @@ struct ResolvedAddress: Sendable, Hashable, CustomStringConvertible {
 /// Resolves target host names to every address they have (IPv4 and IPv6), so a DNS name
 /// with several records spreads calls over all of them.
 enum AddressResolver {
-    static func resolve(_ target: BackendTarget) async throws(TransportError) -> [ResolvedAddress] {
-        let authority = GRPCConnection.authority(target.host, target.port)
-        if let literal = try? SocketAddress(ipAddress: target.host, port: target.port) {
-            return [ResolvedAddress(socketAddress: literal, authority: authority)]
+    /// The address of a target whose host is an IP literal; nil for a DNS name.
+    static func literal(_ target: BackendTarget) -> ResolvedAddress? {
+        (try? SocketAddress(ipAddress: target.host, port: target.port)).map {
+            ResolvedAddress(socketAddress: $0, authority: target.description)
         }
+    }
+
+    static func resolve(_ target: BackendTarget) async throws(TransportError) -> [ResolvedAddress] {
+        if let literal = literal(target) { return [literal] }
+        let authority = target.description
         let ips: [String]
         do {
             // getaddrinfo blocks; keep it off the event loops and the cooperative pool.

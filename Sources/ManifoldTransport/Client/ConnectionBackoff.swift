@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How long to wait before connecting again after failures, per gRPC's
 /// doc/connection-backoff.md: exponential growth with random jitter, so many clients that
 /// lost the same server do not reconnect in lockstep.
@@ -29,18 +35,4 @@ public struct ConnectionBackoff: Sendable {
         var generator = SystemRandomNumberGenerator()
         return delay(afterFailures: failures, using: &generator)
     }
-}
-
-extension Duration {
-    /// The duration in seconds, as a floating-point number.
-    var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}
-
-private func pow(_ base: Double, _ exponent: Double) -> Double {
-    // Integral exponents only, so a loop does without Foundation.
-    var result = 1.0
-    for _ in 0..<Int(exponent) { result *= base }
-    return result
 }

@@ -30,29 +30,35 @@ public final class GRPCBackendClient: Sendable {
     private let state = Mutex<PoolState>(PoolState())
     private let nextPick = Atomic<Int>(0)
 
+    /// Whether some target is a DNS name; with IP literals only, the addresses are known
+    /// from the start and never change.
+    private let resolvesNames: Bool
+
     /// One resolved address and its connection slots.
-    final class Endpoint: Sendable {
+    struct Endpoint: Sendable {
         let address: ResolvedAddress
         let subchannels: [Subchannel]
-        /// Cleared by a failed health check, set again by a passing one.
-        let isHealthy = Atomic<Bool>(true)
 
-        init(address: ResolvedAddress, subchannels: [Subchannel]) {
-            self.address = address
-            self.subchannels = subchannels
-        }
+        /// The health of the address; every slot carries it, set by one probe.
+        var isHealthy: Bool { subchannels[0].isHealthy.load(ordering: .relaxed) }
     }
 
     private struct PoolState {
-        var endpoints: [Endpoint] = []
+        private(set) var endpoints: [Endpoint] = []
+        /// Every endpoint's slots in one list, built when the endpoints change, so picking
+        /// a slot for a call allocates nothing.
+        private(set) var subchannels: [Subchannel] = []
         var resolveError: TransportError?
         /// The first resolution, which calls wait for; then the loop that refreshes
         /// addresses and probes health.
         var firstResolution: Task<Void, Never>?
         var maintenance: Task<Void, Never>?
-        /// Set when every target is an IP literal: the endpoints never change.
-        var isResolved = false
         var isShutDown = false
+
+        mutating func setEndpoints(_ endpoints: [Endpoint]) {
+            self.endpoints = endpoints
+            subchannels = endpoints.flatMap(\.subchannels)
+        }
     }
 
     public init(targets: [BackendTarget], configuration: Configuration = Configuration(), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
@@ -62,20 +68,17 @@ public final class GRPCBackendClient: Sendable {
         self.group = group
         // IP literals need no resolver: their endpoints exist from the start, and the first
         // call does not wait for a resolution task.
-        let literals = targets.compactMap { target in
-            (try? SocketAddress(ipAddress: target.host, port: target.port)).map {
-                ResolvedAddress(socketAddress: $0, authority: GRPCConnection.authority(target.host, target.port))
-            }
+        let literals = targets.compactMap(AddressResolver.literal)
+        resolvesNames = literals.count < targets.count
+        if !resolvesNames {
+            let endpoints = Self.unique(literals).map(makeEndpoint)
+            state.withLock { $0.setEndpoints(endpoints) }
         }
-        if literals.count == targets.count {
-            var unique: [ResolvedAddress] = []
-            for address in literals where !unique.contains(address) { unique.append(address) }
-            let endpoints = unique.map(makeEndpoint)
-            state.withLock { state in
-                state.endpoints = endpoints
-                state.isResolved = true
-            }
-        }
+    }
+
+    private static func unique(_ addresses: [ResolvedAddress]) -> [ResolvedAddress] {
+        var seen = Set<ResolvedAddress>()
+        return addresses.filter { seen.insert($0).inserted }
     }
 
     /// A client for a single `host:port`.
@@ -97,11 +100,9 @@ public final class GRPCBackendClient: Sendable {
     ///   be reached.
     public func unary(_ request: GRPCRequest) async throws(TransportError) -> GRPCResponse {
         let start = ContinuousClock.now
-        var lastFailure: TransportError?
-        for _ in 0..<Self.maxAttempts {
-            let subchannel = try await pick(after: lastFailure)
+        return try await withAttempts { subchannel, isRetry throws(TransportError) in
             var attempt = request
-            if let timeout = request.timeout, lastFailure != nil {
+            if let timeout = request.timeout, isRetry {
                 // A second attempt gets what is left of the caller's deadline.
                 let remaining = timeout - (ContinuousClock.now - start)
                 guard remaining > .zero else { throw TransportError(.deadlineExceeded, "no response within \(timeout)") }
@@ -109,23 +110,27 @@ public final class GRPCBackendClient: Sendable {
             }
             subchannel.outstanding.add(1, ordering: .relaxed)
             defer { subchannel.outstanding.subtract(1, ordering: .relaxed) }
-            do {
-                let connection = try await subchannel.connection()
-                return try await connection.unary(attempt)
-            } catch where error.isRetrySafe && !Task.isCancelled {
-                lastFailure = error
-            }
+            return try await subchannel.connection().unary(attempt)
         }
-        throw lastFailure!
     }
 
     /// Starts a server-streaming call on a connection the balancer picks.
     public func serverStreaming(_ request: GRPCRequest) async throws(TransportError) -> GRPCResponseStream {
+        try await withAttempts { subchannel, _ throws(TransportError) in
+            try await subchannel.connection().serverStreaming(request)
+        }
+    }
+
+    /// Runs `attempt` on a slot the balancer picks, and again on another after a failure
+    /// that certainly never reached the backend (`isRetrySafe`); any other failure ends it.
+    private func withAttempts<Result>(
+        _ attempt: (Subchannel, _ isRetry: Bool) async throws(TransportError) -> Result
+    ) async throws(TransportError) -> Result {
         var lastFailure: TransportError?
         for _ in 0..<Self.maxAttempts {
             let subchannel = try await pick(after: lastFailure)
             do {
-                return try await subchannel.connection().serverStreaming(request)
+                return try await attempt(subchannel, lastFailure != nil)
             } catch where error.isRetrySafe && !Task.isCancelled {
                 lastFailure = error
             }
@@ -142,29 +147,25 @@ public final class GRPCBackendClient: Sendable {
     public func shutdown() async {
         let (endpoints, tasks) = state.withLock { state in
             state.isShutDown = true
-            defer { state.endpoints = [] }
+            defer { state.setEndpoints([]) }
             return (state.endpoints, [state.firstResolution, state.maintenance])
         }
         for task in tasks { task?.cancel() }
-        for endpoint in endpoints {
-            for subchannel in endpoint.subchannels { await subchannel.shutdown() }
-        }
+        for subchannel in endpoints.flatMap(\.subchannels) { await subchannel.shutdown() }
     }
 
     // MARK: - Stats
 
     /// Connections opened so far, over all addresses.
     public var connectionsOpened: Int {
-        state.withLock { $0.endpoints }.reduce(0) { total, endpoint in
-            endpoint.subchannels.reduce(total) { $0 + $1.connectionsOpened.load(ordering: .relaxed) }
-        }
+        state.withLock { $0.subchannels }.reduce(0) { $0 + $1.connectionsOpened.load(ordering: .relaxed) }
     }
 
     /// Each resolved address (`ip:port`) and whether it is in rotation.
     public var addressHealth: [String: Bool] {
         var health: [String: Bool] = [:]
         for endpoint in state.withLock({ $0.endpoints }) {
-            health[endpoint.address.description] = endpoint.isHealthy.load(ordering: .relaxed)
+            health[endpoint.address.description] = endpoint.isHealthy
         }
         return health
     }
@@ -176,35 +177,36 @@ public final class GRPCBackendClient: Sendable {
     ///   try, that is the more useful error.
     private func pick(after lastFailure: TransportError?) async throws(TransportError) -> Subchannel {
         if let firstResolution = try startIfNeeded() { await firstResolution.value }
-        let (endpoints, resolveError) = state.withLock { ($0.endpoints, $0.resolveError) }
-        let healthy = endpoints.filter { $0.isHealthy.load(ordering: .relaxed) }
-        let candidates = healthy.flatMap(\.subchannels).filter(\.isAvailable)
-        guard !candidates.isEmpty else {
-            if endpoints.isEmpty {
-                throw resolveError ?? TransportError(.unavailable, "\(targetList) resolved to no address")
-            }
-            if healthy.isEmpty {
-                throw TransportError(.unavailable, "no healthy address for \(targetList)")
-            }
-            // Every connection slot is waiting out a reconnect backoff.
-            throw lastFailure ?? TransportError(.unavailable, "cannot connect to \(targetList); waiting to reconnect")
+        let (subchannels, resolveError) = state.withLock { ($0.subchannels, $0.resolveError) }
+        guard !subchannels.isEmpty else {
+            throw resolveError ?? TransportError(.unavailable, "\(targetList) resolved to no address")
         }
-        let ticket = nextPick.add(1, ordering: .relaxed).newValue
+        let count = subchannels.count
+        /// The first slot in rotation at or after `start`, wrapping around.
+        func firstUsable(from start: Int) -> Int? {
+            (0..<count).lazy.map { (start + $0) % count }.first { subchannels[$0].isUsable }
+        }
         switch configuration.balancing {
         case .roundRobin:
-            return candidates[ticket % candidates.count]
+            let ticket = nextPick.add(1, ordering: .relaxed).newValue
+            if let index = firstUsable(from: ticket % count) { return subchannels[index] }
         case .powerOfTwoChoices:
-            guard candidates.count > 1 else { return candidates[0] }
-            let first = Int.random(in: 0..<candidates.count)
-            var second = Int.random(in: 0..<(candidates.count - 1))
-            if second >= first { second += 1 }
-            let a = candidates[first], b = candidates[second]
-            return a.outstanding.load(ordering: .relaxed) <= b.outstanding.load(ordering: .relaxed) ? a : b
+            // Two distinct usable slots, each found from a random start: no list is built.
+            if let first = firstUsable(from: Int.random(in: 0..<count)) {
+                let second = count > 1 ? firstUsable(from: first + 1 + Int.random(in: 0..<(count - 1))) ?? first : first
+                let a = subchannels[first], b = subchannels[second]
+                return a.outstanding.load(ordering: .relaxed) <= b.outstanding.load(ordering: .relaxed) ? a : b
+            }
         }
+        if !subchannels.contains(where: { $0.isHealthy.load(ordering: .relaxed) }) {
+            throw TransportError(.unavailable, "no healthy address for \(targetList)")
+        }
+        // Every healthy slot is waiting out a reconnect backoff.
+        throw lastFailure ?? TransportError(.unavailable, "cannot connect to \(targetList); waiting to reconnect")
     }
 
     private var targetList: String {
-        targets.map { GRPCConnection.authority($0.host, $0.port) }.joined(separator: ", ")
+        targets.map(\.description).joined(separator: ", ")
     }
 
     /// Starts resolution and the maintenance loop on first use.
@@ -213,7 +215,7 @@ public final class GRPCBackendClient: Sendable {
         try state.withLock { state throws(TransportError) in
             guard !state.isShutDown else { throw TransportError(.unavailable, "client for \(targetList) is shut down") }
             guard state.maintenance == nil else { return state.firstResolution }
-            let needsResolving = !state.isResolved
+            let needsResolving = resolvesNames
             let first: Task<Void, Never>? = needsResolving ? Task { [weak self] in _ = await self?.resolve() } : nil
             state.firstResolution = first
             guard needsResolving || configuration.healthCheck != nil else {
@@ -258,12 +260,9 @@ public final class GRPCBackendClient: Sendable {
         let removed: [Endpoint] = state.withLock { state in
             guard !state.isShutDown else { return [] }
             let existing = Dictionary(state.endpoints.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
-            var endpoints: [Endpoint] = []
-            for address in addresses where !endpoints.contains(where: { $0.address == address }) {
-                endpoints.append(existing[address] ?? makeEndpoint(address))
-            }
-            let removed = state.endpoints.filter { old in !endpoints.contains { $0 === old } }
-            state.endpoints = endpoints
+            let endpoints = Self.unique(addresses).map { existing[$0] ?? makeEndpoint($0) }
+            let removed = state.endpoints.filter { existing in !addresses.contains(existing.address) }
+            state.setEndpoints(endpoints)
             state.resolveError = failure
             return removed
         }
@@ -296,7 +295,7 @@ public final class GRPCBackendClient: Sendable {
                     } catch {
                         serving = false
                     }
-                    endpoint.isHealthy.store(serving, ordering: .relaxed)
+                    for subchannel in endpoint.subchannels { subchannel.isHealthy.store(serving, ordering: .relaxed) }
                 }
             }
         }
@@ -313,21 +312,10 @@ public struct BackendTarget: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Parses `host:port` or `[ipv6]:port`.
+    /// Parses `host:port` or `[ipv6]:port` (a port from 1 up: a backend has a real one).
     public init?(_ text: String) {
-        let host: Substring
-        let portText: Substring
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
-            host = text[text.index(after: text.startIndex)..<close]
-            portText = text[text.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = text.lastIndex(of: ":"), !text[..<colon].contains(":") else { return nil }
-            host = text[..<colon]
-            portText = text[text.index(after: colon)...]
-        }
-        guard !host.isEmpty, let port = Int(portText), (1...65535).contains(port) else { return nil }
-        self.init(host: String(host), port: port)
+        guard let (host, port) = HostPort.parse(text), port > 0 else { return nil }
+        self.init(host: host, port: port)
     }
 
     public var description: String { GRPCConnection.authority(host, port) }

@@ -41,7 +41,7 @@ extension GRPCClientHandler {
         guard let rawCode = Int(statusText), rawCode >= 0 else {
             return .failure(TransportError(.internalError, "\(authority) sent an invalid grpc-status \"\(statusText)\""))
         }
-        let trailers = applicationMetadata(stream.trailers ?? [])
+        let trailers = MetadataRules.applicationMetadata(stream.trailers ?? [])
         guard rawCode == 0 else {
             let message = statusFields["grpc-message"].map(GRPCStatusMapping.percentDecode) ?? ""
             return .failure(TransportError(GRPCStatusCode(rawValue: rawCode), message, fromServer: true, trailers: trailers))
@@ -51,7 +51,7 @@ extension GRPCClientHandler {
         } catch {
             return .failure(error)
         }
-        let metadata = applicationMetadata(stream.headers ?? [])
+        let metadata = MetadataRules.applicationMetadata(stream.headers ?? [])
         if case .unary = stream.responder {
             guard let message = stream.message else {
                 return .failure(TransportError(.internalError, "\(authority) sent OK without a response message"))
@@ -74,15 +74,4 @@ extension GRPCClientHandler {
         }
         return nil
     }
-
-    /// Headers the application may see: not pseudo-headers, not the transport's own.
-    static func applicationMetadata(_ fields: [HeaderField]) -> [HeaderField] {
-        fields.filter { field in
-            !field.name.hasPrefix(":") && !transportHeaders.contains(field.name)
-        }
-    }
-
-    private static let transportHeaders: Set<String> = [
-        "content-type", "grpc-status", "grpc-message", "grpc-encoding", "grpc-accept-encoding",
-    ]
 }

@@ -39,6 +39,9 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     let authority: String
     let configuration: GRPCConnection.Configuration
+    /// The request headers every call on this connection sends, after the pseudo-headers;
+    /// built once here rather than per call.
+    private let fixedHeaders: [HeaderField]
     private let onStateChange: @Sendable (GRPCConnection.State) -> Void
     /// Completed by the server's first SETTINGS (or the connection's end), once.
     private let ready: EventLoopPromise<Void>
@@ -49,9 +52,6 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private var streamIDsByCall: [UInt64: Int32] = [:]
     /// Set once the connection takes no new calls, with the reason.
     private var closedReason: TransportError?
-    /// Guards `flush` against re-entry: handling an event it produced may ask for another.
-    private var isFlushing = false
-    private var needsAnotherFlush = false
     private var keepaliveTimer: RepeatedTask?
     private var pingTimeout: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
@@ -64,6 +64,14 @@ final class GRPCClientHandler: ChannelInboundHandler {
     ) {
         self.authority = authority
         self.configuration = configuration
+        var fixed = [
+            HeaderField("content-type", "application/grpc"),
+            HeaderField("te", "trailers"),
+            HeaderField("user-agent", configuration.userAgent),
+            HeaderField("grpc-accept-encoding", MessageCompression.acceptHeader),
+        ]
+        if let compression = configuration.compression { fixed.append(HeaderField("grpc-encoding", compression.rawValue)) }
+        self.fixedHeaders = fixed
         self.ready = ready
         self.onStateChange = onStateChange
     }
@@ -156,19 +164,15 @@ final class GRPCClientHandler: ChannelInboundHandler {
     }
 
     private func requestHeaders(for request: GRPCRequest) throws(TransportError) -> [HeaderField] {
-        var headers = [
+        var headers: [HeaderField] = []
+        headers.reserveCapacity(5 + fixedHeaders.count + request.metadata.count)
+        headers += [
             HeaderField(":method", "POST"),
             HeaderField(":scheme", configuration.scheme),
             HeaderField(":path", request.path),
             HeaderField(":authority", authority),
-            HeaderField("content-type", "application/grpc"),
-            HeaderField("te", "trailers"),
-            HeaderField("user-agent", configuration.userAgent),
-            HeaderField("grpc-accept-encoding", MessageCompression.acceptHeader),
         ]
-        if let compression = configuration.compression {
-            headers.append(HeaderField("grpc-encoding", compression.rawValue))
-        }
+        headers += fixedHeaders
         if let timeout = request.timeout {
             headers.append(HeaderField("grpc-timeout", GRPCStatusMapping.timeoutHeader(timeout)))
         }
@@ -255,7 +259,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
         }
         streams[streamID]!.deframer = MessageDeframer(maxMessageSize: configuration.maxResponseMessageSize, encoding: fields["grpc-encoding"])
         if case .stream(let continuation) = streams[streamID]!.responder {
-            continuation.yield(.headers(Self.applicationMetadata(fields)))
+            continuation.yield(.headers(MetadataRules.applicationMetadata(fields)))
         }
     }
 
@@ -304,29 +308,14 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     /// Writes whatever nghttp2 has to send, then handles the streams that closed on the way.
     func flush() {
-        if isFlushing {
-            needsAnotherFlush = true
-            return
-        }
-        isFlushing = true
-        defer { isFlushing = false }
-        repeat {
-            needsAnotherFlush = false
-            guard let session, let context else { return }
-            do {
-                switch try session.write(to: context) {
-                case .wrote(let events):
-                    for event in events { handle(event) }
-                case .finished(let events):
-                    for event in events { handle(event) }
-                    closeConnection(closedReason ?? TransportError(.unavailable, "connection to \(authority) finished"))
-                    return
-                }
-            } catch {
-                closeConnection(error)
-                return
+        guard let session, let context else { return }
+        do {
+            if try !session.flush(to: context, handle: handle) {
+                closeConnection(closedReason ?? TransportError(.unavailable, "connection to \(authority) finished"))
             }
-        } while needsAnotherFlush
+        } catch {
+            closeConnection(error)
+        }
     }
 
     // MARK: - Connection lifecycle
@@ -409,9 +398,3 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
 @available(*, unavailable)
 extension GRPCClientHandler: Sendable {}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
-    }
-}

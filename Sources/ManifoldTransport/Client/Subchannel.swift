@@ -15,6 +15,8 @@ final class Subchannel: Sendable {
     let outstanding = Atomic<Int>(0)
     /// Connections this slot opened, for tests and stats.
     let connectionsOpened = Atomic<Int>(0)
+    /// Whether its address passed its last health check (true until one fails).
+    let isHealthy = Atomic<Bool>(true)
 
     private enum State {
         case idle
@@ -42,6 +44,9 @@ final class Subchannel: Sendable {
             }
         }
     }
+
+    /// Whether the balancer may send a call here: healthy and not backing off.
+    var isUsable: Bool { isHealthy.load(ordering: .relaxed) && isAvailable }
 
     /// The open connection, connecting first when there is none.
     /// - Throws: UNAVAILABLE (retry-safe) while backing off or when the connect fails.

@@ -34,8 +34,7 @@ enum GRPCStatusMapping {
 
     /// `grpc-timeout` for a duration: at most 8 digits, in the finest unit that fits.
     static func timeoutHeader(_ duration: Duration) -> String {
-        let nanos = max(0, duration.components.seconds) * 1_000_000_000
-            + max(0, duration.components.attoseconds / 1_000_000_000)
+        let nanos = max(0, duration.nanoseconds)
         let units: [(Int64, String)] = [(1, "n"), (1000, "u"), (1_000_000, "m"), (1_000_000_000, "S"), (60_000_000_000, "M")]
         for (scale, unit) in units {
             let value = (nanos + scale - 1) / scale  // round up: never promise more time than we allow

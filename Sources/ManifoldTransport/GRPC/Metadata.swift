@@ -36,11 +36,24 @@ extension Array where Element == HeaderField {
 /// Which metadata an application may send: gRPC reserves pseudo-headers, `grpc-*` and the
 /// fields the transport itself sets; HTTP/2 forbids connection-specific fields.
 enum MetadataRules {
-    private static let reserved: Set<String> = [
-        "content-type", "te", "user-agent", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding",
-        "grpc-status", "grpc-message", "grpc-status-details-bin",
+    private static let reserved = transportFields.union([
+        "grpc-status-details-bin",
         "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host",
+    ])
+
+    /// Fields the transport itself reads or writes; the application neither sends nor sees
+    /// them. (`grpc-status-details-bin` is reserved for sending but passed up: it carries
+    /// the backend's rich error details.)
+    private static let transportFields: Set<String> = [
+        "content-type", "te", "user-agent", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding",
+        "grpc-status", "grpc-message",
     ]
+
+    /// The metadata in a received header block: without pseudo-headers and transport fields.
+    /// Used by both roles, for request, response and trailer blocks alike.
+    static func applicationMetadata(_ fields: [HeaderField]) -> [HeaderField] {
+        fields.filter { !$0.name.hasPrefix(":") && !transportFields.contains($0.name) }
+    }
 
     /// Why `field` cannot be sent as custom metadata, or nil when it can.
     static func problem(with field: HeaderField) -> String? {

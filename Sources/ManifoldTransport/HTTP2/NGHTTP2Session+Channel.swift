@@ -1,21 +1,27 @@
 import NIOCore
 
 extension NGHTTP2Session {
-    /// What one round of writing produced.
-    enum WriteOutcome {
-        /// The bytes went out; these events (streams a sent reset closed) follow.
-        case wrote([HTTP2SessionEvent])
-        /// The session has nothing left to read or write: the connection is done.
-        case finished([HTTP2SessionEvent])
-    }
-
-    /// Writes every byte nghttp2 has to send to `context` and returns what sending caused.
-    /// Both roles' handlers loop on this, handling the events, until nothing new is queued.
-    func write(to context: ChannelHandlerContext) throws(TransportError) -> WriteOutcome {
-        var buffer = context.channel.allocator.buffer(capacity: 0)
-        try send(into: &buffer)
-        if buffer.readableBytes > 0 { context.writeAndFlush(NIOAny(buffer), promise: nil) }
-        let events = takeEvents()
-        return isAlive ? .wrote(events) : .finished(events)
+    /// Writes every byte nghttp2 has to send to `context`, hands each event sending caused
+    /// (a stream a sent reset closed) to `handle`, and writes again while `handle` queued
+    /// more. A call from inside `handle` only asks for that next round, so both roles'
+    /// handlers can call their `flush` from anywhere.
+    /// - Returns: false when the session is finished (nothing left to read or write).
+    /// - Throws: when nghttp2 fails; the connection must close.
+    func flush(to context: ChannelHandlerContext, handle: (HTTP2SessionEvent) -> Void) throws(TransportError) -> Bool {
+        if isFlushing {
+            needsAnotherFlush = true
+            return true
+        }
+        isFlushing = true
+        defer { isFlushing = false }
+        repeat {
+            needsAnotherFlush = false
+            var buffer = context.channel.allocator.buffer(capacity: 0)
+            try send(into: &buffer)
+            if buffer.readableBytes > 0 { context.writeAndFlush(NIOAny(buffer), promise: nil) }
+            for event in takeEvents() { handle(event) }
+            guard isAlive else { return false }
+        } while needsAnotherFlush
+        return true
     }
 }

@@ -46,6 +46,9 @@ final class NGHTTP2Session {
     /// Header fields of a HEADERS frame still being received, and their size, by stream.
     private var pendingHeaders: [Int32: (fields: [HeaderField], size: Int)] = [:]
     private var outboundBodies: [Int32: OutboundBody] = [:]
+    /// Guards `flush(to:handle:)` against re-entry from the events it hands out.
+    var isFlushing = false
+    var needsAnotherFlush = false
 
     init(role: Role, settings: Settings = Settings(), allocator: ByteBufferAllocator) throws(TransportError) {
         self.allocator = allocator

@@ -28,8 +28,6 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     private var session: NGHTTP2Session?
     private var context: ChannelHandlerContext?
     private var streams: [Int32: Stream] = [:]
-    private var isFlushing = false
-    private var needsAnotherFlush = false
 
     init(methods: [String: GRPCServerHandler], maxRequestMessageSize: Int) {
         self.methods = methods
@@ -150,7 +148,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         let timeout = stream.headers["grpc-timeout"].flatMap(GRPCStatusMapping.parseTimeout)
         let request = GRPCServerRequest(
             path: path, message: message,
-            metadata: GRPCClientHandler.applicationMetadata(stream.headers).filter { $0.name != "te" && $0.name != "user-agent" && $0.name != "grpc-timeout" },
+            metadata: MetadataRules.applicationMetadata(stream.headers),
             timeout: timeout
         )
         let loop = context!.eventLoop
@@ -241,29 +239,14 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
     }
 
     private func flush() {
-        if isFlushing {
-            needsAnotherFlush = true
-            return
-        }
-        isFlushing = true
-        defer { isFlushing = false }
-        repeat {
-            needsAnotherFlush = false
-            guard let session, let context else { return }
-            do {
-                switch try session.write(to: context) {
-                case .wrote(let events):
-                    for event in events { handle(event) }
-                case .finished(let events):
-                    for event in events { handle(event) }
-                    context.close(promise: nil)
-                    return
-                }
-            } catch {
+        guard let session, let context else { return }
+        do {
+            if try !session.flush(to: context, handle: handle) {
                 context.close(promise: nil)
-                return
             }
-        } while needsAnotherFlush
+        } catch {
+            context.close(promise: nil)
+        }
     }
 }
 
