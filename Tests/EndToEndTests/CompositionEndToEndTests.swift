@@ -87,7 +87,7 @@ import Testing
     }
 
     static func withGateway(_ body: @Sendable (Int, GRPCBackendClient) async throws -> Void) async throws {
-        let backend = try BackendProcess(script: "Tests/Backends/echo_backend.py")
+        let backend = try await BackendProcess.start(script: "Tests/Backends/echo_backend.py")
         let stats = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         try await GatewayHarness.withGateway(config: config(backendPort: backend.port)) { port in
             try await body(port, stats)
@@ -188,7 +188,7 @@ import Testing
     @Test func aClientNamedByQueryIsNotARequestField() async throws {
         // Without a request template, query parameters bind to request fields and unknown
         // ones are refused; the parameter naming the client is the gateway's own.
-        let backend = try BackendProcess(script: "Tests/Backends/echo_backend.py")
+        let backend = try await BackendProcess.start(script: "Tests/Backends/echo_backend.py")
         let config = """
             server:
               listen: 127.0.0.1:0
@@ -228,7 +228,7 @@ import Testing
     }
 
     @Test func theClientCanBeAPathPrefix() async throws {
-        let backend = try BackendProcess(script: "Tests/Backends/echo_backend.py")
+        let backend = try await BackendProcess.start(script: "Tests/Backends/echo_backend.py")
         let config = Self.config(backendPort: backend.port)
             .replacingOccurrences(of: "  header: X-Client\n", with: "  path_prefix: true\n")
         try await GatewayHarness.withGateway(config: config) { port in

@@ -7,12 +7,12 @@ import Testing
 /// The example shop through the whole gateway: HTTP on 127.0.0.1 in, gRPC to a grpcio
 /// backend out, JSON back.
 @Suite struct ShopEndToEndTests {
-    static func startShop() throws -> BackendProcess {
-        try BackendProcess(script: "examples/backends/shop_backend.py")
+    static func startShop() async throws -> BackendProcess {
+        try await BackendProcess.start(script: "examples/backends/shop_backend.py")
     }
 
     @Test func productRendersAsProto3JSON() async throws {
-        let shop = try Self.startShop()
+        let shop = try await Self.startShop()
         try await GatewayHarness.withGateway(config: GatewayHarness.shopConfig(backendPort: shop.port)) { port in
             let response = try await HTTPTestClient.request(port: port, path: "/products/42")
             #expect(response.status == 200)
@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func backendNotFoundIs404() async throws {
-        let shop = try Self.startShop()
+        let shop = try await Self.startShop()
         try await GatewayHarness.withGateway(config: GatewayHarness.shopConfig(backendPort: shop.port)) { port in
             let response = try await HTTPTestClient.request(port: port, path: "/products/7")
             #expect(response.status == 404)
@@ -36,9 +36,9 @@ import Testing
     }
 
     @Test func backendDownIs503() async throws {
-        let shop = try Self.startShop()
+        let shop = try await Self.startShop()
         let port = shop.port
-        shop.stop()
+        await shop.stop()
         try await GatewayHarness.withGateway(config: GatewayHarness.shopConfig(backendPort: port)) { port in
             let response = try await HTTPTestClient.request(port: port, path: "/products/42")
             #expect(response.status == 503)
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func hundredConcurrentRequestsRideOneHTTP2Connection() async throws {
-        let shop = try Self.startShop()
+        let shop = try await Self.startShop()
         try await GatewayHarness.withGateway(config: GatewayHarness.shopConfig(backendPort: shop.port)) { port in
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for i in 0..<100 {
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func gatewayRefusalsUseTheErrorShape() async throws {
-        let shop = try Self.startShop()
+        let shop = try await Self.startShop()
         try await GatewayHarness.withGateway(config: GatewayHarness.shopConfig(backendPort: shop.port)) { port in
             let unknown = try await HTTPTestClient.request(port: port, path: "/nothing/here")
             #expect(unknown.status == 404)

@@ -17,8 +17,8 @@ struct EchoBackend {
     static let echoPath = "/manifold.test.v1.EchoService/Echo"
 
     /// Starts a fresh backend process.
-    static func start(arguments: [String] = []) throws -> BackendProcess {
-        try BackendProcess(script: "Tests/Backends/echo_backend.py", arguments: arguments)
+    static func start(arguments: [String] = []) async throws -> BackendProcess {
+        try await BackendProcess.start(script: "Tests/Backends/echo_backend.py", arguments: arguments)
     }
 
     static func request(_ json: String, timeout: Duration? = nil, metadata: [HeaderField] = []) throws -> GRPCRequest {

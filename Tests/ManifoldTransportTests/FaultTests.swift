@@ -17,7 +17,7 @@ import Testing
         ("CloseMidStream", .unavailable),
     ])
     func faultMapsToAStatus(mode: String, code: GRPCStatusCode) async throws {
-        let backend = try FaultyBackend.start()
+        let backend = try await FaultyBackend.start()
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         let error = await #expect(throws: TransportError.self) { try await client.unary(FaultyBackend.request(mode)) }
@@ -32,7 +32,7 @@ import Testing
 
     @Test(arguments: ["Stall", "StallNoHeaders"])
     func stalledBackendHitsTheDeadlineAndTheStreamIsReset(mode: String) async throws {
-        let backend = try FaultyBackend.start()
+        let backend = try await FaultyBackend.start()
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         _ = try await client.unary(FaultyBackend.request("Ok"))  // connected
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func keepaliveDetectsAFrozenBackend() async throws {
-        let backend = try FaultyBackend.start()
+        let backend = try await FaultyBackend.start()
         var configuration = GRPCConnection.Configuration()
         configuration.keepalive = .init(interval: .milliseconds(200), timeout: .seconds(1))
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port, configuration: configuration)
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func goAwayDuringLoadLosesNoCall() async throws {
-        let backend = try FaultyBackend.start()
+        let backend = try await FaultyBackend.start()
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         let results = await withTaskGroup(of: Result<[UInt8], TransportError>.self) { group in
@@ -78,7 +78,10 @@ import Testing
                 let mode = i % 30 == 10 ? "GoAway" : "Ok"
                 group.addTask {
                     do {
-                        return .success(Array(buffer: try await client.unary(FaultyBackend.request(mode, [UInt8(i)])).message))
+                        // A wide deadline: each GOAWAY sends the calls it refuses to a new
+                        // connection, and on a loaded machine (a sanitizer run) that takes seconds.
+                        let request = FaultyBackend.request(mode, [UInt8(i)], timeout: .seconds(60))
+                        return .success(Array(buffer: try await client.unary(request).message))
                     } catch {
                         return .failure(error as? TransportError ?? TransportError(.unknown, "\(error)"))
                     }
@@ -99,7 +102,7 @@ import Testing
     }
 
     @Test func requestsAreCompressedOnTheWire() async throws {
-        let backend = try FaultyBackend.start()
+        let backend = try await FaultyBackend.start()
         var configuration = GRPCConnection.Configuration()
         configuration.compression = .gzip
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port, configuration: configuration)

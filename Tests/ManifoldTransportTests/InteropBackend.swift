@@ -9,8 +9,8 @@ import TestSupport
 struct InteropBackend {
     static let service = "/manifold.test.v1.InteropService/"
 
-    static func start() throws -> BackendProcess {
-        try BackendProcess(script: "Tests/Backends/interop_backend.py")
+    static func start() async throws -> BackendProcess {
+        try await BackendProcess.start(script: "Tests/Backends/interop_backend.py")
     }
 
     static func request(

@@ -8,23 +8,33 @@ import Testing
 /// against a grpcio server: the independent implementation.
 @Suite struct InteropCaseTests {
     /// One server for the suite; each test opens its own client (own connection).
-    static let backend = Result { try InteropBackend.start() }
+    static let backend = SharedBackend()
 
-    private func client(_ configure: (inout GRPCConnection.Configuration) -> Void = { _ in }) throws -> GRPCBackendClient {
+    /// Started by the first test that asks, then shared.
+    actor SharedBackend {
+        private var starting: Task<BackendProcess, any Error>?
+
+        func get() async throws -> BackendProcess {
+            if starting == nil { starting = Task { try await InteropBackend.start() } }
+            return try await starting!.value
+        }
+    }
+
+    private func client(_ configure: (inout GRPCConnection.Configuration) -> Void = { _ in }) async throws -> GRPCBackendClient {
         var configuration = GRPCConnection.Configuration()
         configure(&configuration)
-        return GRPCBackendClient(host: "127.0.0.1", port: try Self.backend.get().port, configuration: configuration)
+        return GRPCBackendClient(host: "127.0.0.1", port: try await Self.backend.get().port, configuration: configuration)
     }
 
     @Test func emptyUnary() async throws {
-        let client = try client()
+        let client = try await client()
         defer { Task { await client.shutdown() } }
         let response = try await client.unary(try InteropBackend.request("EmptyCall", "{}", type: "SimpleRequest"))
         #expect(response.message.readableBytes == 0)
     }
 
     @Test func largeUnary() async throws {
-        let client = try client()
+        let client = try await client()
         defer { Task { await client.shutdown() } }
         let json = #"{"responseSize":314159,"payload":{"body":"\#(InteropBackend.zeros(271_828))"}}"#
         let response = try await client.unary(try InteropBackend.request("UnaryCall", json, type: "SimpleRequest"))
@@ -34,7 +44,7 @@ import Testing
     }
 
     @Test func serverStreaming() async throws {
-        let client = try client()
+        let client = try await client()
         defer { Task { await client.shutdown() } }
         let sizes = [31415, 9, 2653, 58979]
         let parameters = sizes.map { #"{"size":\#($0)}"# }.joined(separator: ",")
@@ -49,7 +59,7 @@ import Testing
     }
 
     @Test func serverStreamingEndingInAnError() async throws {
-        let client = try client()
+        let client = try await client()
         defer { Task { await client.shutdown() } }
         let json = #"{"responseParameters":[{"size":3},{"size":4}],"responseStatus":{"code":9,"message":"stopped"}}"#
         let stream = try await client.serverStreaming(try InteropBackend.request("StreamingOutputCall", json, type: "StreamingOutputCallRequest"))
@@ -67,7 +77,7 @@ import Testing
         "\t\ntest with whitespace\r\nand Unicode BMP ☺ and non-BMP 😈\t\n",
     ])
     func statusCodeAndMessage(message: String) async throws {
-        let client = try client()
+        let client = try await client()
         defer { Task { await client.shutdown() } }
         let json = JSONWriter.string(.object(JSONObject([
             ("responseStatus", .object(JSONObject([("code", .int(2)), ("message", .string(message))]))),
@@ -85,7 +95,7 @@ import Testing
         "/manifold.test.v1.NoSuchService/UnimplementedCall",
     ])
     func unimplemented(path: String) async throws {
-        let client = try client()
+        let client = try await client()
         defer { Task { await client.shutdown() } }
         var request = try InteropBackend.request("EmptyCall", "{}", type: "SimpleRequest")
         request.path = path
@@ -94,7 +104,7 @@ import Testing
     }
 
     @Test func timeoutOnSleepingServer() async throws {
-        let client = try client()
+        let client = try await client()
         defer { Task { await client.shutdown() } }
         let request = try InteropBackend.request("UnaryCall", #"{"sleepMs":3000}"#, type: "SimpleRequest", timeout: .milliseconds(100))
         let error = await #expect(throws: TransportError.self) { try await client.unary(request) }
@@ -102,7 +112,7 @@ import Testing
     }
 
     @Test func cancelAfterFirstResponse() async throws {
-        let backend = try InteropBackend.start()  // its own, to count cancellations
+        let backend = try await InteropBackend.start()  // its own, to count cancellations
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         let json = #"{"responseParameters":[{"size":31415},{"size":9,"intervalUs":5000000}]}"#
@@ -134,7 +144,7 @@ import Testing
     }
 
     @Test func customMetadata() async throws {
-        let client = try client()
+        let client = try await client()
         defer { Task { await client.shutdown() } }
         let metadata = [
             HeaderField("x-grpc-test-echo-initial", "test_initial_metadata_value"),
@@ -170,7 +180,7 @@ import Testing
         HeaderField("x-bad-bin", "***"),
     ])
     func reservedOrInvalidMetadataIsRefused(field: HeaderField) async throws {
-        let client = try client()
+        let client = try await client()
         defer { Task { await client.shutdown() } }
         let error = await #expect(throws: TransportError.self) {
             try await client.unary(try InteropBackend.request("EmptyCall", "{}", type: "SimpleRequest", metadata: [field]))
@@ -180,7 +190,7 @@ import Testing
     }
 
     @Test func clientCompressedUnary() async throws {
-        let client = try client { $0.compression = .gzip }
+        let client = try await client { $0.compression = .gzip }
         defer { Task { await client.shutdown() } }
         let json = #"{"responseSize":314159,"expectCompressed":true,"payload":{"body":"\#(InteropBackend.zeros(271_828))"}}"#
         let reply = try InteropBackend.decode(
@@ -192,7 +202,7 @@ import Testing
     }
 
     @Test func serverCompressedUnaryAndStreaming() async throws {
-        let client = try client()
+        let client = try await client()
         defer { Task { await client.shutdown() } }
         let unary = try await client.unary(
             try InteropBackend.request("UnaryCall", #"{"responseSize":314159,"responseCompressed":true}"#, type: "SimpleRequest")
@@ -208,7 +218,7 @@ import Testing
     }
 
     @Test func responseLargerThanTheLimitIsResourceExhausted() async throws {
-        let client = try client { $0.maxResponseMessageSize = 100_000 }
+        let client = try await client { $0.maxResponseMessageSize = 100_000 }
         defer { Task { await client.shutdown() } }
         for compressed in [false, true] {
             let json = #"{"responseSize":200000,"responseCompressed":\#(compressed)}"#
@@ -225,7 +235,7 @@ import Testing
     @Test func slowStreamReaderHoldsBackTheServer() async throws {
         // 64 messages of 64 KiB (4 MiB) against a 1 MiB stream window: without a reader the
         // server must stop, not fill our memory. Then reading drains it all, in order.
-        let client = try client()
+        let client = try await client()
         defer { Task { await client.shutdown() } }
         let parameters = Array(repeating: #"{"size":65536}"#, count: 64).joined(separator: ",")
         let stream = try await client.serverStreaming(

@@ -7,7 +7,7 @@ import Testing
 /// Manifold's gRPC client against grpcio, the independent implementation, over 127.0.0.1.
 @Suite struct InteropTests {
     @Test func unaryCallRoundTrips() async throws {
-        let backend = try EchoBackend.start()
+        let backend = try await EchoBackend.start()
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         let response = try await client.unary(try EchoBackend.request(#"{"text":"hello"}"#, timeout: .seconds(5)))
@@ -23,7 +23,7 @@ import Testing
         (14, ""),
     ])
     func statusCodeAndMessageArriveIntact(code: Int, message: String) async throws {
-        let backend = try EchoBackend.start()
+        let backend = try await EchoBackend.start()
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         let json = JSONWriter.string(.object(JSONObject([("fail_code", .int(Int64(code))), ("fail_message", .string(message))])))
@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func unimplementedMethod() async throws {
-        let backend = try EchoBackend.start()
+        let backend = try await EchoBackend.start()
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         var request = try EchoBackend.request("{}")
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func deadlineExceededOnASleepingServer() async throws {
-        let backend = try EchoBackend.start()
+        let backend = try await EchoBackend.start()
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         let error = await #expect(throws: TransportError.self) {
@@ -57,7 +57,7 @@ import Testing
     }
 
     @Test func cancellingTheTaskCancelsTheCall() async throws {
-        let backend = try EchoBackend.start()
+        let backend = try await EchoBackend.start()
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         let request = try EchoBackend.request(#"{"delay_ms":5000}"#)
@@ -69,17 +69,15 @@ import Testing
     }
 
     @Test func refusedConnectionIsUnavailable() async throws {
-        // Bind and close a backend to get a port nobody listens on.
-        let backend = try EchoBackend.start()
-        let port = backend.port
-        backend.stop()
+        let refusing = RefusingPort()
+        let port = refusing.port
         let client = GRPCBackendClient(host: "127.0.0.1", port: port)
         let error = await #expect(throws: TransportError.self) { try await client.unary(try EchoBackend.request("{}")) }
         #expect(error?.code == .unavailable)
     }
 
     @Test func backendKilledMidCallIsUnavailable() async throws {
-        let backend = try EchoBackend.start()
+        let backend = try await EchoBackend.start()
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         _ = try await client.unary(try EchoBackend.request("{}"))  // connected
@@ -93,7 +91,7 @@ import Testing
     }
 
     @Test func hundredConcurrentCallsShareOneConnection() async throws {
-        let backend = try EchoBackend.start()
+        let backend = try await EchoBackend.start()
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         let texts = try await withThrowingTaskGroup(of: String.self) { group in
@@ -114,7 +112,7 @@ import Testing
     }
 
     @Test func responsesLargerThanTheWindowAndFrames() async throws {
-        let backend = try EchoBackend.start()
+        let backend = try await EchoBackend.start()
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         let reply = try EchoBackend.reply(try await client.unary(try EchoBackend.request(#"{"reply_size":3000000}"#)))
@@ -126,7 +124,7 @@ import Testing
     }
 
     @Test func responsesOverTheLimitAreResourceExhausted() async throws {
-        let backend = try EchoBackend.start()
+        let backend = try await EchoBackend.start()
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         let error = await #expect(throws: TransportError.self) {

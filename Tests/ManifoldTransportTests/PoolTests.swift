@@ -38,7 +38,7 @@ import Testing
     }
 
     @Test func roundRobinSpreadsCallsEvenly() async throws {
-        let a = try EchoBackend.start(), b = try EchoBackend.start()
+        let a = try await EchoBackend.start(), b = try await EchoBackend.start()
         let client = GRPCBackendClient(targets: targets(a, b))
         defer { Task { await client.shutdown() } }
         for _ in 0..<10 { try await echo(client, count: 4) }
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func severalConnectionsPerTarget() async throws {
-        let backend = try EchoBackend.start()
+        let backend = try await EchoBackend.start()
         var configuration = GRPCBackendClient.Configuration()
         configuration.connectionsPerTarget = 3
         let client = GRPCBackendClient(targets: targets(backend), configuration: configuration)
@@ -58,7 +58,7 @@ import Testing
     }
 
     @Test func powerOfTwoChoicesAvoidsAStalledAddress() async throws {
-        let stalled = try EchoBackend.start(), healthy = try EchoBackend.start()
+        let stalled = try await EchoBackend.start(), healthy = try await EchoBackend.start()
         var configuration = GRPCBackendClient.Configuration()
         configuration.balancing = .powerOfTwoChoices
         let client = GRPCBackendClient(targets: targets(stalled, healthy), configuration: configuration)
@@ -93,7 +93,7 @@ import Testing
     }
 
     @Test func healthChecksTakeAnAddressOutOfRotationAndBack() async throws {
-        let a = try EchoBackend.start(), b = try EchoBackend.start()
+        let a = try await EchoBackend.start(), b = try await EchoBackend.start()
         var configuration = GRPCBackendClient.Configuration()
         configuration.healthCheck = HealthCheck(interval: .milliseconds(100), timeout: .milliseconds(500))
         let client = GRPCBackendClient(targets: targets(a, b), configuration: configuration)
@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test func aBackendWithoutTheHealthServiceIsNotHealthy() async throws {
-        let faulty = try FaultyBackend.start()  // answers UNIMPLEMENTED to Health/Check
+        let faulty = try await FaultyBackend.start()  // answers UNIMPLEMENTED to Health/Check
         var configuration = GRPCBackendClient.Configuration()
         configuration.healthCheck = HealthCheck(interval: .milliseconds(100))
         let client = GRPCBackendClient(targets: [BackendTarget(host: "127.0.0.1", port: faulty.port)], configuration: configuration)
@@ -126,7 +126,7 @@ import Testing
     }
 
     @Test func dnsNamesResolve() async throws {
-        let backend = try EchoBackend.start()
+        let backend = try await EchoBackend.start()
         let client = GRPCBackendClient(targets: [BackendTarget(host: "localhost", port: backend.port)])
         defer { Task { await client.shutdown() } }
         try await echo(client, count: 2)
@@ -139,9 +139,8 @@ import Testing
     }
 
     @Test func reconnectBacksOffAndFailsFastMeanwhile() async throws {
-        let gone = try EchoBackend.start()
-        let port = gone.port
-        gone.stop()
+        let refusing = RefusingPort()
+        let port = refusing.port
         var configuration = GRPCBackendClient.Configuration()
         configuration.backoff = ConnectionBackoff(initial: .milliseconds(400), jitter: 0)
         let client = GRPCBackendClient(targets: [BackendTarget(host: "127.0.0.1", port: port)], configuration: configuration)
@@ -179,7 +178,7 @@ import Testing
     }
 
     @Test func maxConcurrentStreamsIsRespectedByQueueing() async throws {
-        let backend = try EchoBackend.start(arguments: ["--max-concurrent-streams", "2"])
+        let backend = try await EchoBackend.start(arguments: ["--max-concurrent-streams", "2"])
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
         defer { Task { await client.shutdown() } }
         try await echo(client, count: 1)  // the server's SETTINGS are in
@@ -189,7 +188,7 @@ import Testing
     }
 
     @Test func idleConnectionsCloseAndReopenOnDemand() async throws {
-        let backend = try EchoBackend.start()
+        let backend = try await EchoBackend.start()
         var configuration = GRPCConnection.Configuration()
         configuration.idleTimeout = .seconds(1)
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port, configuration: configuration)

@@ -10,8 +10,18 @@ public final class BackendProcess: @unchecked Sendable {
     private let process: Process
     private let stdin: Pipe
 
-    /// Starts `script` (relative to the repository root) with `--port 0` and `arguments`.
-    public init(script: String, arguments: [String] = []) throws {
+    /// Starts `script` (relative to the repository root) with `--port 0` and `arguments`,
+    /// and returns once it listens.
+    ///
+    /// Waiting for a Python server to start blocks a thread for a second or more; that
+    /// happens on a thread of its own, not on one of the cooperative pool's (two, on two
+    /// cores), where it would starve every other test's tasks, a gRPC server's handlers
+    /// among them.
+    public static func start(script: String, arguments: [String] = []) async throws -> BackendProcess {
+        try await offThePool { try BackendProcess(script: script, arguments: arguments) }
+    }
+
+    private init(script: String, arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-u", Repository.path(script), "--port", "0", "--exit-with-stdin"] + arguments
@@ -43,9 +53,14 @@ public final class BackendProcess: @unchecked Sendable {
 
     /// Stops the server (SIGTERM), and kills it (SIGKILL) if it has not exited within two
     /// seconds, so a wedged backend can never hang the test run.
-    public func stop() {
+    public func stop() async {
+        let process = self.process
+        _ = try? await Self.offThePool { Self.terminate(process) }
+    }
+
+    private static func terminate(_ process: Process) {
         guard process.isRunning else { return }
-        resume()  // a paused process would never act on SIGTERM
+        Foundation.kill(process.processIdentifier, SIGCONT)  // a paused process would never act on SIGTERM
         process.terminate()
         for _ in 0..<200 where process.isRunning {
             usleep(10_000)
@@ -74,7 +89,18 @@ public final class BackendProcess: @unchecked Sendable {
         Foundation.kill(process.processIdentifier, SIGCONT)
     }
 
-    deinit { stop() }
+    deinit {
+        // Not on the releasing thread, which is often one of the cooperative pool's.
+        let process = self.process
+        Thread.detachNewThread { Self.terminate(process) }
+    }
+
+    /// Runs blocking `work` on a thread of its own and waits for it without blocking.
+    private static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+        }
+    }
 }
 
 public struct BackendProcessError: Error, CustomStringConvertible {

@@ -105,6 +105,9 @@ public final class GRPCConnection: Sendable {
         let stateBox = StateBox()
         let eventLoop = group.next()
         let ready = eventLoop.makePromise(of: Void.self)
+        // The initializer hands the handler over as it creates it: looking it up in the
+        // pipeline later would race the connection closing.
+        let created = eventLoop.makePromise(of: NIOLoopBound<GRPCClientHandler>.self)
         let timeout = TimeAmount.nanoseconds(configuration.connectTimeout.nanoseconds)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
@@ -115,6 +118,7 @@ public final class GRPCConnection: Sendable {
                         stateBox.value = state
                     }
                     try channel.pipeline.syncOperations.addHandler(handler)
+                    created.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))
                 }
             }
         // One deadline for the TCP connect and the HTTP/2 preface together.
@@ -129,15 +133,13 @@ public final class GRPCConnection: Sendable {
             case .socketAddress(let socketAddress): channel = try await bootstrap.connect(to: socketAddress).get()
             }
         } catch {
-            ready.fail(TransportError(.unavailable, "cannot connect to \(authority): \(error)"))
-            throw TransportError(.unavailable, "cannot connect to \(authority): \(error)", isRetrySafe: true)
+            let failure = TransportError(.unavailable, "cannot connect to \(authority): \(error)", isRetrySafe: true)
+            ready.fail(failure)
+            created.fail(failure)
+            throw failure
         }
         do {
-            // The handler is in the pipeline from the initializer until the channel closes;
-            // take it before waiting, as the connection may close while we wait.
-            let handler = try await channel.eventLoop.submit {
-                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: GRPCClientHandler.self), eventLoop: channel.eventLoop)
-            }.get()
+            let handler = try await created.futureResult.get()
             try await ready.futureResult.get()
             return GRPCConnection(target: authority, channel: channel, handler: handler, stateBox: stateBox)
         } catch {
