@@ -54,6 +54,10 @@ public struct ProtoJSONCodec: Sendable {
         return withExtendedLifetime(arena) {
             let cMessage = message.assumingMemoryBound(to: ProtobufCMessage.self)
             let size = protobuf_c_message_get_packed_size(cMessage)
+            // An empty message packs to nothing. Array(unsafeUninitializedCapacity: 0) would
+            // store its count into the shared empty-array singleton, a write other threads
+            // race on (ThreadSanitizer caught it with concurrent empty requests).
+            guard size > 0 else { return [] }
             return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
                 count = protobuf_c_message_pack(cMessage, buffer.baseAddress!)
             }

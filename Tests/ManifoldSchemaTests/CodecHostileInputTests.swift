@@ -50,4 +50,17 @@ import Testing
         }
         #expect(value == .int(1))
     }
+
+    @Test func emptyMessagesEncodeConcurrently() async throws {
+        // Empty messages pack to no bytes; encoding many at once once raced on the shared
+        // empty-array storage (seen by ThreadSanitizer).
+        let codec = self.codec
+        let sizes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<64 {
+                group.addTask { try codec.encode(.object(JSONObject()), messageNamed: "manifold.test.v1.WellKnown").count }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(sizes == Array(repeating: 0, count: 64))
+    }
 }
