@@ -47,7 +47,7 @@ import Testing
     @Test func keepaliveDetectsAFrozenBackend() async throws {
         let backend = try await FaultyBackend.start()
         var configuration = GRPCConnection.Configuration()
-        configuration.keepalive = .init(interval: .milliseconds(200), timeout: .seconds(1))
+        configuration.keepalive = .init(interval: .milliseconds(200), timeout: .seconds(3))
         let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port, configuration: configuration)
         defer { Task { await client.shutdown() } }
         _ = try await client.unary(FaultyBackend.request("Ok"))  // connected
