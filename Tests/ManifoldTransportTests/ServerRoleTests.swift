@@ -117,4 +117,38 @@ import Testing
         }
         #expect(sizes == [5, 100000])
     }
+
+    /// A handler streaming to a client that does not read is held back: it gets about the
+    /// client's stream window plus the writer's queue ahead, not the whole response; then the
+    /// client reads everything, in order.
+    @Test func streamingHandlerWaitsForASlowClient() async throws {
+        let messageSize = 64 << 10, messageCount = 256  // 16 MiB in all
+        let sent = Counter()
+        let server = try await GRPCServer.start(methods: ["/bench.Stream/Out": { _, writer in
+            for index in 0..<messageCount {
+                var message = ByteBuffer(repeating: 0, count: messageSize)
+                message.setInteger(UInt32(index), at: 0)
+                await writer.send(message)
+                sent.add(1)
+            }
+        }])
+        defer { Task { await server.close() } }
+        let client = GRPCBackendClient(host: "127.0.0.1", port: server.port)
+        defer { Task { await client.shutdown() } }
+
+        var messages = try await client.serverStreaming(GRPCRequest(path: "/bench.Stream/Out", message: ByteBuffer())).makeAsyncIterator()
+        _ = try await messages.next()
+        try await Task.sleep(for: .milliseconds(500))  // the handler runs as far as it may
+        // The client's 1 MiB stream window, the writer's 256 KiB queue, one message in hand.
+        let ahead = sent.value
+        #expect(ahead >= 16 && ahead <= 24, "the handler sent \(ahead) of \(messageCount) messages to a client that read one")
+
+        var indices = [0]
+        while let message = try await messages.next() {
+            indices.append(Int(message.getInteger(at: message.readerIndex, as: UInt32.self)!))
+            #expect(message.readableBytes == messageSize)
+        }
+        #expect(indices == Array(0..<messageCount))
+        #expect(sent.value == messageCount)
+    }
 }

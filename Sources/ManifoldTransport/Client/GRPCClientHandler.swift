@@ -7,7 +7,7 @@ import NIOCore
 /// channel's event loop; `GRPCConnection` reaches it through `NIOLoopBound`. Only Sendable
 /// values (`ByteBuffer`, header lists, `TransportError`) leave it, through each call's
 /// promise or stream continuation.
-final class GRPCClientHandler: ChannelInboundHandler {
+final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -17,8 +17,9 @@ final class GRPCClientHandler: ChannelInboundHandler {
         case stream(AsyncThrowingStream<ResponsePart, any Error>.Continuation)
     }
 
-    /// One call in flight.
-    struct Stream {
+    /// One call in flight. A class: the handler reads and updates it several times per
+    /// frame, and a struct in the dictionary would be copied whole on every read.
+    final class Stream {
         let callID: UInt64
         let responder: Responder
         var headers: [HeaderField]?
@@ -35,6 +36,11 @@ final class GRPCClientHandler: ChannelInboundHandler {
         /// the caller sees, whatever the stream close says.
         var localFailure: TransportError?
         var deadline: Scheduled<Void>?
+
+        init(callID: UInt64, responder: Responder) {
+            self.callID = callID
+            self.responder = responder
+        }
     }
 
     let authority: String
@@ -47,7 +53,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private let ready: EventLoopPromise<Void>
     private var isReady = false
     private var session: NGHTTP2Session?
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     var streams: [Int32: Stream] = [:]
     private var streamIDsByCall: [UInt64: Int32] = [:]
     /// Set once the connection takes no new calls, with the reason.
@@ -55,6 +61,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private var keepaliveTimer: RepeatedTask?
     private var pingTimeout: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
+    var flushQueued = false
 
     init(
         authority: String,
@@ -98,7 +105,12 @@ final class GRPCClientHandler: ChannelInboundHandler {
             return
         }
         for event in events { handle(event) }
+    }
+
+    /// One write for everything this read burst produced (window updates, acks, resets).
+    func channelReadComplete(context: ChannelHandlerContext) {
         flush()
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -149,7 +161,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
             Self.fail(responder, error)
             return
         }
-        var stream = Stream(callID: callID, responder: responder)
+        let stream = Stream(callID: callID, responder: responder)
         if let timeout = request.timeout {
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
             stream.deadline = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
@@ -160,7 +172,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
         streamIDsByCall[callID] = streamID
         idleTimer?.cancel()
         idleTimer = nil
-        flush()
+        flushSoon()
     }
 
     private func requestHeaders(for request: GRPCRequest) throws(TransportError) -> [HeaderField] {
@@ -191,16 +203,16 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     /// A stream reader took a message: return its bytes to the stream's window.
     func consumed(callID: UInt64, wireBytes: Int) {
-        guard let streamID = streamIDsByCall[callID], streams[streamID] != nil else { return }
-        streams[streamID]!.queuedBytes -= wireBytes
-        creditStream(streamID)
+        guard let streamID = streamIDsByCall[callID], let stream = streams[streamID] else { return }
+        stream.queuedBytes -= wireBytes
+        credit(stream, streamID: streamID)
         flush()
     }
 
     /// Resets a stream with CANCEL and records what the caller will see once it closes.
     func endLocally(streamID: Int32, with failure: TransportError) {
-        guard streams[streamID] != nil, streams[streamID]?.localFailure == nil else { return }
-        streams[streamID]!.localFailure = failure
+        guard let stream = streams[streamID], stream.localFailure == nil else { return }
+        stream.localFailure = failure
         session?.resetStream(streamID, errorCode: 0x8)
         flush()
     }
@@ -210,16 +222,16 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private func handle(_ event: HTTP2SessionEvent) {
         switch event {
         case .headers(let streamID, let kind, let fields):
-            guard streams[streamID] != nil else { return }
-            if kind == .response, streams[streamID]!.headers == nil {
-                receivedHeaders(fields, streamID: streamID)
+            guard let stream = streams[streamID] else { return }
+            if kind == .response, stream.headers == nil {
+                receivedHeaders(fields, on: stream, streamID: streamID)
             } else {
-                streams[streamID]!.trailers = fields
+                stream.trailers = fields
             }
         case .data(let streamID, let bytes):
             session?.consumeConnection(count: bytes.readableBytes)
-            guard streams[streamID] != nil else { return }
-            receivedData(bytes, streamID: streamID)
+            guard let stream = streams[streamID] else { return }
+            receivedData(bytes, on: stream, streamID: streamID)
         case .endOfStream:
             break  // the stream close that follows carries everything
         case .streamClosed(let streamID, let errorCode):
@@ -249,58 +261,57 @@ final class GRPCClientHandler: ChannelInboundHandler {
         }
     }
 
-    private func receivedHeaders(_ fields: [HeaderField], streamID: Int32) {
-        streams[streamID]!.headers = fields
+    private func receivedHeaders(_ fields: [HeaderField], on stream: Stream, streamID: Int32) {
+        stream.headers = fields
         // A trailers-only response has grpc-status here and no body; the close handles it.
         guard fields["grpc-status"] == nil else { return }
         if let failure = Self.problem(withResponseHeaders: fields, from: authority) {
             endLocally(streamID: streamID, with: failure)
             return
         }
-        streams[streamID]!.deframer = MessageDeframer(maxMessageSize: configuration.maxResponseMessageSize, encoding: fields["grpc-encoding"])
-        if case .stream(let continuation) = streams[streamID]!.responder {
+        stream.deframer = MessageDeframer(maxMessageSize: configuration.maxResponseMessageSize, encoding: fields["grpc-encoding"])
+        if case .stream(let continuation) = stream.responder {
             continuation.yield(.headers(MetadataRules.applicationMetadata(fields)))
         }
     }
 
-    private func receivedData(_ bytes: ByteBuffer, streamID: Int32) {
-        guard streams[streamID]!.localFailure == nil else { return }
-        streams[streamID]!.receivedBytes += bytes.readableBytes
-        guard streams[streamID]!.deframer != nil else {
+    private func receivedData(_ bytes: ByteBuffer, on stream: Stream, streamID: Int32) {
+        guard stream.localFailure == nil else { return }
+        stream.receivedBytes += bytes.readableBytes
+        guard stream.deframer != nil else {
             endLocally(streamID: streamID, with: TransportError(.internalError, "\(authority) sent DATA before response headers"))
             return
         }
-        streams[streamID]!.deframer!.append(bytes)
+        stream.deframer!.append(bytes)
         do {
-            while let message = try streams[streamID]!.deframer!.next(allocator: context!.channel.allocator) {
-                try deliver(message.payload, wireBytes: message.wireBytes, streamID: streamID)
+            while let message = try stream.deframer!.next(allocator: context!.channel.allocator) {
+                try deliver(message.payload, wireBytes: message.wireBytes, to: stream)
             }
         } catch {
             endLocally(streamID: streamID, with: error)
             return
         }
-        creditStream(streamID)
+        credit(stream, streamID: streamID)
     }
 
-    private func deliver(_ message: ByteBuffer, wireBytes: Int, streamID: Int32) throws(TransportError) {
-        switch streams[streamID]!.responder {
+    private func deliver(_ message: ByteBuffer, wireBytes: Int, to stream: Stream) throws(TransportError) {
+        switch stream.responder {
         case .unary:
-            guard streams[streamID]!.message == nil else {
+            guard stream.message == nil else {
                 throw TransportError(.internalError, "\(authority) sent more than one message on a unary call")
             }
-            streams[streamID]!.message = message
+            stream.message = message
         case .stream(let continuation):
-            streams[streamID]!.queuedBytes += wireBytes
+            stream.queuedBytes += wireBytes
             continuation.yield(.message(message, wireBytes: wireBytes))
         }
     }
 
     /// Returns to the stream's window every received byte not held by a queued message.
-    private func creditStream(_ streamID: Int32) {
-        guard let stream = streams[streamID] else { return }
+    private func credit(_ stream: Stream, streamID: Int32) {
         let credit = stream.receivedBytes - stream.queuedBytes - stream.creditedBytes
         guard credit > 0 else { return }
-        streams[streamID]!.creditedBytes += credit
+        stream.creditedBytes += credit
         session?.consumeStream(streamID, count: credit)
     }
 

@@ -37,6 +37,26 @@ final class NGHTTP2Session {
         var trailers: [HeaderField]?
         /// The provider returned DEFERRED; more bytes must resume it.
         var isDeferred = false
+
+        /// Adds bytes (and with `trailers`, the end). Returns whether the stream was deferred
+        /// and must be resumed.
+        mutating func append(_ more: ByteBuffer, trailers: [HeaderField]?) -> Bool {
+            if bytes.readableBytes == 0 {
+                bytes = more
+            } else {
+                // Drop what nghttp2 already took once it outweighs what is left, so a
+                // stream that never quite drains does not grow its buffer forever.
+                if bytes.readerIndex > bytes.readableBytes { bytes.discardReadBytes() }
+                var more = more
+                bytes.writeBuffer(&more)
+            }
+            if let trailers {
+                isComplete = true
+                self.trailers = trailers
+            }
+            defer { isDeferred = false }
+            return isDeferred
+        }
     }
 
     private let session: OpaquePointer
@@ -210,21 +230,17 @@ final class NGHTTP2Session {
 
     /// Queues `bytes` on a stream opened by `submitResponse`; with `trailers`, they end it.
     func sendData(_ streamID: Int32, _ bytes: ByteBuffer, trailers: [HeaderField]? = nil) {
-        guard var body = outboundBodies[streamID] else { return }
-        if body.bytes.readableBytes == 0 {
-            body.bytes = bytes
-        } else {
-            var bytes = bytes
-            body.bytes.writeBuffer(&bytes)
-        }
-        if let trailers {
-            body.isComplete = true
-            body.trailers = trailers
-        }
-        let wasDeferred = body.isDeferred
-        body.isDeferred = false
-        outboundBodies[streamID] = body
+        // Mutated in place: a copy of the body would share its buffer, and appending to a
+        // shared buffer copies everything still queued.
+        guard outboundBodies[streamID] != nil else { return }
+        let wasDeferred = outboundBodies[streamID]!.append(bytes, trailers: trailers)
         if wasDeferred { _ = nghttp2_session_resume_data(session, streamID) }
+    }
+
+    /// Bytes queued on a stream that nghttp2 has not taken yet (it takes them as the peer's
+    /// flow-control window allows).
+    func queuedBytes(_ streamID: Int32) -> Int {
+        outboundBodies[streamID]?.bytes.readableBytes ?? 0
     }
 
     /// Resets a stream with an HTTP/2 error code (8 is CANCEL).
@@ -253,33 +269,26 @@ final class NGHTTP2Session {
         length: Int,
         flags: UnsafeMutablePointer<UInt32>
     ) -> Int {
-        guard var body = outboundBodies[streamID] else {
+        guard outboundBodies[streamID] != nil else {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
         }
-        let count = min(length, body.bytes.readableBytes)
+        let count = min(length, outboundBodies[streamID]!.bytes.readableBytes)
         if count > 0 {
-            body.bytes.withUnsafeReadableBytes { bytes in
+            outboundBodies[streamID]!.bytes.withUnsafeReadableBytes { bytes in
                 UnsafeMutableRawPointer(destination).copyMemory(from: bytes.baseAddress!, byteCount: count)
             }
-            body.bytes.moveReaderIndex(forwardBy: count)
+            outboundBodies[streamID]!.bytes.moveReaderIndex(forwardBy: count)
         }
-        guard body.bytes.readableBytes == 0 else {
-            outboundBodies[streamID] = body
-            return count
-        }
-        guard body.isComplete else {
-            if count > 0 {
-                outboundBodies[streamID] = body
-                return count
-            }
-            body.isDeferred = true
-            outboundBodies[streamID] = body
+        guard outboundBodies[streamID]!.bytes.readableBytes == 0 else { return count }
+        guard outboundBodies[streamID]!.isComplete else {
+            if count > 0 { return count }
+            outboundBodies[streamID]!.isDeferred = true
             return Int(NGHTTP2_ERR_DEFERRED.rawValue)
         }
-        outboundBodies[streamID] = nil
+        let trailers = outboundBodies.removeValue(forKey: streamID)!.trailers
         flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
-        if let trailers = body.trailers {
+        if let trailers {
             // Submitting trailers from inside the read callback is what nghttp2 documents.
             let rv = Self.withNameValues(trailers) { nva, n in nghttp2_submit_trailer(session, streamID, nva, n) }
             if rv == 0 { flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue }

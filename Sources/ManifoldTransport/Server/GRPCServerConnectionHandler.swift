@@ -6,28 +6,41 @@ import NIOCore
 ///
 /// Lifetime and threading: lives in one channel's pipeline, touched only on its event loop;
 /// handler tasks reach it through `NIOLoopBound`.
-final class GRPCServerConnectionHandler: ChannelInboundHandler {
+final class GRPCServerConnectionHandler: ChannelInboundHandler, FlushBatching {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private struct Stream {
-        var headers: [HeaderField]
+    /// One call. A class: read and updated several times per frame, and a struct in the
+    /// dictionary would be copied whole on every read.
+    private final class Stream {
+        let headers: [HeaderField]
         var deframer: MessageDeframer
         var message: ByteBuffer?
         var task: Task<Void, Never>?
         var deadline: Scheduled<Void>?
         /// Response headers went out (so the status goes in trailers).
         var sentHeaders = false
-        var responseEncoding: MessageCompression?
         var trailers: [HeaderField] = []
         var finished = false
+        /// The handler's side of the response; told how much nghttp2 has taken.
+        let outbound = ServerCallOutbound()
+        /// Framed response bytes given to nghttp2 so far.
+        var appended = 0
+
+        init(headers: [HeaderField], deframer: MessageDeframer) {
+            self.headers = headers
+            self.deframer = deframer
+        }
     }
 
     private let methods: [String: GRPCServerHandler]
     private let maxRequestMessageSize: Int
     private var session: NGHTTP2Session?
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var streams: [Int32: Stream] = [:]
+    /// Streams with response bytes queued in nghttp2, whose handlers hear what it took.
+    private var sendingStreams = Set<Int32>()
+    var flushQueued = false
 
     init(methods: [String: GRPCServerHandler], maxRequestMessageSize: Int) {
         self.methods = methods
@@ -54,6 +67,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         for (_, stream) in streams {
             stream.task?.cancel()
             stream.deadline?.cancel()
+            stream.outbound.end()
         }
         streams.removeAll()
         session = nil
@@ -75,9 +89,13 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
             for event in try session.receive(unwrapInboundIn(data)) { handle(event) }
         } catch {
             context.close(promise: nil)
-            return
         }
+    }
+
+    /// One write for everything this read burst produced.
+    func channelReadComplete(context: ChannelHandlerContext) {
         flush()
+        context.fireChannelReadComplete()
     }
 
     // MARK: - Requests
@@ -108,7 +126,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
             if let stream = streams.removeValue(forKey: streamID) {
                 stream.task?.cancel()
                 stream.deadline?.cancel()
+                stream.outbound.end()
             }
+            sendingStreams.remove(streamID)
         case .headers, .goAway, .protocolErrorSent, .settings, .pingAcknowledged:
             break
         }
@@ -152,16 +172,23 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
             timeout: timeout
         )
         let loop = context!.eventLoop
+        let allocator = context!.channel.allocator
         let bound = NIOLoopBound(self, eventLoop: loop)
+        let outbound = stream.outbound
         let writer = GRPCServerResponseWriter(
-            sendHeaders: { metadata in loop.execute { bound.value.sendHeaders(streamID, metadata: metadata, encoding: nil) } },
+            sendHeaders: { metadata in
+                outbound.headersSent()
+                loop.execute { bound.value.sendHeaders(streamID, metadata: metadata, encoding: nil) }
+            },
             sendMessage: { message, compression in
-                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                    loop.execute {
-                        bound.value.sendMessage(streamID, message, compression: compression)
-                        done.resume()
-                    }
+                do {
+                    guard let (framed, encoding) = try outbound.frame(message, compression: compression, allocator: allocator) else { return }
+                    loop.execute { bound.value.sendFramed(streamID, framed, encoding: encoding) }
+                } catch {
+                    loop.execute { bound.value.finish(streamID, status: TransportError(.internalError, "cannot compress the response")) }
+                    return
                 }
+                await outbound.waitForRoom()
             },
             setTrailers: { metadata in loop.execute { bound.value.streams[streamID]?.trailers = metadata } }
         )
@@ -201,22 +228,18 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
             return
         }
         streams[streamID]!.sentHeaders = true
-        streams[streamID]!.responseEncoding = encoding
-        flush()
+        flushSoon()
     }
 
-    private func sendMessage(_ streamID: Int32, _ message: ByteBuffer, compression: MessageCompression?) {
+    /// Queues a message the handler framed; the first one sends the response headers.
+    private func sendFramed(_ streamID: Int32, _ framed: ByteBuffer, encoding: MessageCompression?) {
         guard streams[streamID] != nil, !streams[streamID]!.finished else { return }
-        if !streams[streamID]!.sentHeaders { sendHeaders(streamID, metadata: [], encoding: compression) }
-        guard let stream = streams[streamID], stream.sentHeaders else { return }
-        // Compressed only if the headers announced that encoding.
-        let encoding = compression == stream.responseEncoding ? compression : nil
-        guard let framed = try? MessageFramer.frame(message, compression: encoding, allocator: context!.channel.allocator) else {
-            finish(streamID, status: TransportError(.internalError, "cannot compress the response"))
-            return
-        }
+        if !streams[streamID]!.sentHeaders { sendHeaders(streamID, metadata: [], encoding: encoding) }
+        guard streams[streamID]?.sentHeaders == true else { return }
         session?.sendData(streamID, framed)
-        flush()
+        streams[streamID]!.appended += framed.readableBytes
+        sendingStreams.insert(streamID)
+        flushSoon()
     }
 
     /// Ends a call with a status: in trailers after a response, or trailers-only.
@@ -224,6 +247,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
         guard let stream = streams[streamID], !stream.finished else { return }
         streams[streamID]!.finished = true
         stream.deadline?.cancel()
+        stream.outbound.end()
         var status = [HeaderField("grpc-status", String(failure?.code.rawValue ?? 0))]
         if let failure, !failure.message.isEmpty {
             status.append(HeaderField("grpc-message", GRPCStatusMapping.percentEncode(failure.message)))
@@ -235,17 +259,30 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler {
             let headers = [HeaderField(":status", "200"), HeaderField("content-type", "application/grpc")] + trailers
             session?.submitTrailersOnly(streamID, headers: headers)
         }
-        flush()
+        flushSoon()
     }
 
-    private func flush() {
+    /// Writes whatever nghttp2 has to send, then lets handlers waiting for room go on.
+    func flush() {
         guard let session, let context else { return }
         do {
             if try !session.flush(to: context, handle: handle) {
                 context.close(promise: nil)
+                return
             }
         } catch {
             context.close(promise: nil)
+            return
+        }
+        reportTaken(session)
+    }
+
+    /// Tells each handler with bytes queued how many nghttp2 has taken, which may let it go on.
+    private func reportTaken(_ session: NGHTTP2Session) {
+        for streamID in sendingStreams {
+            let queued = session.queuedBytes(streamID)
+            if let stream = streams[streamID] { stream.outbound.taken(stream.appended - queued) }
+            if queued == 0 { sendingStreams.remove(streamID) }
         }
     }
 }

@@ -14,8 +14,10 @@ public struct GRPCServerRequest: Sendable {
 
 /// Where a handler sends its answer: initial metadata, messages, trailing metadata.
 ///
-/// Writes go to the connection's event loop in order; `send` waits until the message is
-/// handed to nghttp2, which paces it by the client's flow-control window.
+/// Writes go to the connection's event loop in order. `send` frames (and compresses) the
+/// message on the caller's thread and returns at once while little of the response is
+/// queued; when the client reads slower than the handler writes, it waits until nghttp2,
+/// paced by the client's flow-control window, has taken enough (see `ServerCallOutbound`).
 public struct GRPCServerResponseWriter: Sendable {
     let sendHeaders: @Sendable ([HeaderField]) -> Void
     let sendMessage: @Sendable (ByteBuffer, MessageCompression?) async -> Void

@@ -1,0 +1,35 @@
+"""Medians over runs of transport.sh's rows, as the markdown table in Benchmarks/README.md.
+
+Input lines: run, client, connections, concurrency, calls/s, p50 µs, p99 µs, errors.
+The ratios are per run (each run measures the three clients back to back), then medians.
+"""
+import statistics
+import sys
+from collections import defaultdict
+
+rows = defaultdict(list)  # (connections, concurrency, client) -> [(rate, p50, p99, errors)]
+for line in sys.stdin:
+    run, client, conns, conc, rate, p50, p99, errors = line.split("\t")
+    rows[(int(conns), int(conc), client)].append((int(run), int(rate), int(p50), int(p99), int(errors)))
+
+def median(values):
+    return statistics.median(values)
+
+def ratio(conns, conc, client, base):
+    mine = {r[0]: r[1] for r in rows[(conns, conc, client)]}
+    theirs = {r[0]: r[1] for r in rows[(conns, conc, base)]}
+    return median([mine[run] / theirs[run] for run in mine if theirs.get(run)])
+
+print("| connections | concurrency | Manifold calls/s (p50 / p99 µs) | grpc-swift-2 calls/s (p50 / p99 µs) "
+      "| h2load calls/s (p50 / p99 µs) | Manifold / grpc-swift-2 | Manifold / h2load |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+for conns, conc in sorted({(k[0], k[1]) for k in rows}):
+    cells = []
+    for client in ("manifold", "grpc-swift", "h2load"):
+        samples = rows[(conns, conc, client)]
+        errors = sum(s[4] for s in samples)
+        cell = f"{median([s[1] for s in samples]):,.0f} ({median([s[2] for s in samples]):.0f} / {median([s[3] for s in samples]):.0f})"
+        cells.append(cell + (f" **{errors} errors**" if errors else ""))
+    cells.append(f"{ratio(conns, conc, 'manifold', 'grpc-swift'):.2f}")
+    cells.append(f"{ratio(conns, conc, 'manifold', 'h2load'):.2f}")
+    print(f"| {conns} | {conc} | " + " | ".join(cells) + " |")
