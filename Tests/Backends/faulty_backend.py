@@ -1,7 +1,8 @@
 """A deliberately misbehaving gRPC server for fault tests, built on the pure-Python h2
 library (an HTTP/2 implementation independent of grpcio and of Manifold's own).
 
-Usage: faulty_backend.py [--port N] [--exit-with-stdin]   (prints `LISTENING <port>` when ready)
+Usage: faulty_backend.py [--port N] [--exit-with-stdin] [--tls-cert PEM --tls-key PEM [--alpn PROTO]]
+       (prints `LISTENING <port>` when ready)
 
 Any service is accepted; the last segment of :path picks the behaviour, so one process
 serves every mode:
@@ -33,6 +34,7 @@ import gzip
 import os
 import signal
 import socket
+import ssl
 import threading
 import time
 
@@ -349,6 +351,18 @@ class Connection:
             self.end_stream(stream)
 
 
+def serve_connection(sock, tls):
+    """One accepted connection, over TLS when `tls` is set (the handshake runs here, off
+    the accepting thread)."""
+    if tls is not None:
+        try:
+            sock = tls.wrap_socket(sock, server_side=True)
+        except (OSError, ssl.SSLError):
+            sock.close()
+            return
+    Connection(sock).run()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -356,7 +370,17 @@ def main():
                         help="port on 127.0.0.1 (0 picks a free one; default %(default)s)")
     parser.add_argument("--exit-with-stdin", action="store_true",
                         help="exit when stdin closes, so a test harness that dies takes us with it")
+    parser.add_argument("--tls-cert", help="serve TLS with this PEM certificate chain")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
+    parser.add_argument("--alpn", default="h2",
+                        help="the one ALPN protocol TLS agrees to; anything but h2 leaves a "
+                             "gRPC client without HTTP/2 (default %(default)s)")
     args = parser.parse_args()
+    tls = None
+    if args.tls_cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+        tls.set_alpn_protocols([args.alpn])
 
     # As in grpc_backend.serve: both signals raise KeyboardInterrupt in the main thread,
     # and a parent may have started us with them blocked or ignored.
@@ -376,7 +400,7 @@ def main():
         while True:
             sock, _ = listener.accept()
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            threading.Thread(target=Connection(sock).run, daemon=True).start()
+            threading.Thread(target=serve_connection, args=(sock, tls), daemon=True).start()
     except KeyboardInterrupt:
         pass
     finally:

@@ -184,6 +184,9 @@ def parse_args(default_port=0, description=None):
                         help="address to listen on; [::] takes IPv4 and IPv6 (default %(default)s)")
     parser.add_argument("--max-concurrent-streams", type=int, default=None,
                         help="SETTINGS_MAX_CONCURRENT_STREAMS to advertise")
+    parser.add_argument("--tls-cert", help="serve TLS with this PEM certificate chain")
+    parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
+    parser.add_argument("--tls-client-ca", help="require client certificates signed by this PEM CA")
     parser.add_argument("--exit-with-stdin", action="store_true",
                         help="exit when stdin closes, so a test harness that dies takes us with it")
     return parser.parse_args()
@@ -198,6 +201,19 @@ def _stop_when_stdin_closes(server):
             pass
         server.stop(0)
     threading.Thread(target=watch, daemon=True).start()
+
+
+def _tls_credentials(args):
+    """grpcio's own TLS (BoringSSL in grpc core), optionally asking for client certificates."""
+    def read(path):
+        with open(path, "rb") as f:
+            return f.read()
+    client_ca = read(args.tls_client_ca) if args.tls_client_ca else None
+    return grpc.ssl_server_credentials(
+        [(read(args.tls_key), read(args.tls_cert))],
+        root_certificates=client_ca,
+        require_client_auth=client_ca is not None,
+    )
 
 
 def serve(servicers_adders, args):
@@ -229,7 +245,11 @@ def serve(servicers_adders, args):
     for add, servicer in servicers_adders:
         add(servicer, server)
     server.add_generic_rpc_handlers((_stats_handler(recorder, health_servicer),))
-    bound = server.add_insecure_port("%s:%d" % (args.host, args.port))
+    address = "%s:%d" % (args.host, args.port)
+    if args.tls_cert:
+        bound = server.add_secure_port(address, _tls_credentials(args))
+    else:
+        bound = server.add_insecure_port(address)
     server.start()
     try:
         print("LISTENING %d" % bound, flush=True)

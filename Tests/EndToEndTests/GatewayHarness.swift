@@ -27,8 +27,12 @@ enum GatewayHarness {
         """
     }
 
-    static func withGateway<T: Sendable>(config text: String, _ body: @Sendable (Int) async throws -> T) async throws -> T {
-        let config = try ConfigLoader.parse(text, file: "test.yaml", baseDirectory: Repository.root)
+    static func withGateway<T: Sendable>(
+        config text: String,
+        baseDirectory: String = Repository.root,
+        _ body: @Sendable (Int) async throws -> T
+    ) async throws -> T {
+        let config = try ConfigLoader.parse(text, file: "test.yaml", baseDirectory: baseDirectory)
         var logger = Logger(label: "manifold.test")
         logger.logLevel = .warning
         var gateway = try Gateway(config: config, logger: logger)

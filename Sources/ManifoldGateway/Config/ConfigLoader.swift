@@ -90,7 +90,7 @@ private struct NodeReader {
             for (key, value) in map {
                 let name = key.string ?? ""
                 let path = "backends.\(name)"
-                let allowed = ["services", "targets", "timeout", "connections_per_target", "balancing", "health_check", "compression", "keepalive"]
+                let allowed = ["services", "targets", "timeout", "connections_per_target", "balancing", "health_check", "compression", "keepalive", "tls"]
                 guard let fields = mapping(value, at: path, allowed: allowed) else { continue }
                 let targets = strings(fields["targets"], at: path + ".targets")
                 for target in targets where BackendTarget(target.value) == nil {
@@ -102,7 +102,7 @@ private struct NodeReader {
                 backends.append(
                     BackendConfig(
                         name: name, services: strings(fields["services"], at: path + ".services"), targets: targets,
-                        timeout: timeout, client: clientConfiguration(fields, at: path)
+                        timeout: timeout, client: clientConfiguration(fields, at: path, baseDirectory: baseDirectory)
                     )
                 )
             }
@@ -190,7 +190,7 @@ private struct NodeReader {
     // MARK: - Node helpers
 
     /// A backend's connection settings; what is not given keeps the transport's default.
-    private mutating func clientConfiguration(_ fields: Node.Mapping, at path: String) -> GRPCBackendClient.Configuration {
+    private mutating func clientConfiguration(_ fields: Node.Mapping, at path: String, baseDirectory: String) -> GRPCBackendClient.Configuration {
         var configuration = GRPCBackendClient.Configuration()
         if let node = fields["connections_per_target"], let value = int(node, at: path + ".connections_per_target") {
             configuration.connectionsPerTarget = value
@@ -219,7 +219,27 @@ private struct NodeReader {
                 report(node, path + ".keepalive", "keepalive needs an interval")
             }
         }
+        if let node = fields["tls"] {
+            configuration.connection.tls = tlsContext(node, at: path + ".tls", baseDirectory: baseDirectory)
+        }
         return configuration
+    }
+
+    /// `tls: {}` trusts the system's roots; `ca`, `cert` + `key` and `server_name` refine
+    /// it. The files are read now, so a bad one is a config error, not a failed call.
+    private mutating func tlsContext(_ node: Node, at path: String, baseDirectory: String) -> ClientTLSContext? {
+        guard let map = mapping(node, at: path, allowed: ["ca", "cert", "key", "server_name"]) else { return nil }
+        var tls = BackendTLS()
+        if let node = map["ca"] { tls.caFile = string(node, at: path + ".ca").map { resolve($0.value, base: baseDirectory) } }
+        if let node = map["cert"] { tls.certificateFile = string(node, at: path + ".cert").map { resolve($0.value, base: baseDirectory) } }
+        if let node = map["key"] { tls.keyFile = string(node, at: path + ".key").map { resolve($0.value, base: baseDirectory) } }
+        if let name = map["server_name"] { tls.serverName = string(name, at: path + ".server_name")?.value }
+        do {
+            return try tls.makeContext()
+        } catch {
+            report(node, path, error.message)
+            return nil
+        }
     }
 
     private mutating func mapping(_ node: Node, at path: String, allowed: [String]?) -> Node.Mapping? {

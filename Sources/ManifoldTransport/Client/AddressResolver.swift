@@ -12,6 +12,8 @@ struct ResolvedAddress: Sendable, Hashable, CustomStringConvertible {
     let socketAddress: SocketAddress
     /// The `:authority` calls carry: the target as configured, not the address.
     let authority: String
+    /// The target's host, which TLS checks the certificate against.
+    let host: String
 
     var description: String { "\(socketAddress.ipAddress ?? "?"):\(socketAddress.port ?? 0)" }
 }
@@ -22,7 +24,7 @@ enum AddressResolver {
     /// The address of a target whose host is an IP literal; nil for a DNS name.
     static func literal(_ target: BackendTarget) -> ResolvedAddress? {
         (try? SocketAddress(ipAddress: target.host, port: target.port)).map {
-            ResolvedAddress(socketAddress: $0, authority: target.description)
+            ResolvedAddress(socketAddress: $0, authority: target.description, host: target.host)
         }
     }
 
@@ -40,7 +42,7 @@ enum AddressResolver {
         var addresses: [ResolvedAddress] = []
         for ip in ips {
             guard let address = try? SocketAddress(ipAddress: ip, port: target.port), seen.insert(address).inserted else { continue }
-            addresses.append(ResolvedAddress(socketAddress: address, authority: authority))
+            addresses.append(ResolvedAddress(socketAddress: address, authority: authority, host: target.host))
         }
         guard !addresses.isEmpty else {
             throw TransportError(.unavailable, "\(target.host) resolved to no address", isRetrySafe: true)

@@ -1,5 +1,7 @@
 import ManifoldCore
 import NIOCore
+import NIOSSL
+import NIOTLS
 
 /// Runs gRPC calls over one HTTP/2 connection, with nghttp2 doing the framing.
 ///
@@ -119,7 +121,18 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        closeConnection(TransportError(.unavailable, "connection to \(authority) failed: \(error)"))
+        let what = error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError ? "TLS with" : "connection to"
+        closeConnection(TransportError(.unavailable, "\(what) \(authority) failed: \(error)"))
+    }
+
+    /// gRPC over TLS is HTTP/2 chosen by ALPN; a server that picks anything else (or
+    /// nothing) is not speaking gRPC, whatever it would answer.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted(let negotiated) = event as? TLSUserEvent, negotiated != "h2" {
+            closeConnection(TransportError(.unavailable, "TLS with \(authority) did not negotiate h2 (ALPN: \(negotiated ?? "none"))"))
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

@@ -50,7 +50,9 @@ public final class GRPCConnection: Sendable {
         /// call opens a new one. nil keeps it open.
         public var idleTimeout: Duration? = .seconds(300)
         public var userAgent = "manifold/0.1"
-        var scheme = "http"
+        /// TLS to the backend (see `BackendTLS.makeContext()`); nil is plaintext HTTP/2.
+        public var tls: ClientTLSContext?
+        var scheme: String { tls == nil ? "http" : "https" }
         var http2 = NGHTTP2Session.Settings()
 
         public init() {}
@@ -89,7 +91,14 @@ public final class GRPCConnection: Sendable {
 
     enum Address: Sendable {
         case hostPort(String, Int)
-        case socketAddress(SocketAddress)
+        /// A resolved address of `host`, the name TLS checks.
+        case socketAddress(SocketAddress, host: String)
+
+        var host: String {
+            switch self {
+            case .hostPort(let host, _), .socketAddress(_, let host): host
+            }
+        }
     }
 
     static func authority(_ host: String, _ port: Int) -> String {
@@ -117,6 +126,9 @@ public final class GRPCConnection: Sendable {
                     let handler = GRPCClientHandler(authority: authority, configuration: configuration, ready: ready) { state in
                         stateBox.value = state
                     }
+                    if let tls = configuration.tls {
+                        try channel.pipeline.syncOperations.addHandler(try tls.makeHandler(host: address.host))
+                    }
                     try channel.pipeline.syncOperations.addHandler(handler)
                     created.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))
                 }
@@ -130,7 +142,7 @@ public final class GRPCConnection: Sendable {
         do {
             switch address {
             case .hostPort(let host, let port): channel = try await bootstrap.connect(host: host, port: port).get()
-            case .socketAddress(let socketAddress): channel = try await bootstrap.connect(to: socketAddress).get()
+            case .socketAddress(let socketAddress, _): channel = try await bootstrap.connect(to: socketAddress).get()
             }
         } catch {
             let failure = TransportError(.unavailable, "cannot connect to \(authority): \(error)", isRetrySafe: true)

@@ -68,7 +68,7 @@ final class Subchannel: Sendable {
             }
             let promise = group.any().makePromise(of: GRPCConnection.self)
             promise.completeWithTask { [address, configuration, group] in
-                try await GRPCConnection.connect(to: .socketAddress(address.socketAddress), authority: address.authority, configuration: configuration, group: group)
+                try await GRPCConnection.connect(to: .socketAddress(address.socketAddress, host: address.host), authority: address.authority, configuration: configuration, group: group)
             }
             state = .connecting(promise.futureResult)
             return (promise.futureResult, failures)
