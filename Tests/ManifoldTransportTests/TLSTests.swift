@@ -97,9 +97,8 @@ import Testing
         let certificates = try await TestCertificates.make()
         let client = try client(backend, BackendTLS(caFile: certificates.path("ca.pem")))
         defer { Task { await client.shutdown() } }
-        let started = ContinuousClock.now
+        // The reason is the handshake's, not the connect timeout's ("no HTTP/2 SETTINGS").
         await expectRefused(client, "TLS with 127.0.0.1:\(backend.port) failed")
-        #expect(ContinuousClock.now - started < .seconds(3), "refused at once, not at the connect timeout")
     }
 
     @Test func aServerThatDoesNotNegotiateH2IsRefused() async throws {
@@ -112,9 +111,8 @@ import Testing
         defer { Task { await backend.stop() } }
         let client = try client(backend, BackendTLS(caFile: certificates.path("ca.pem")))
         defer { Task { await client.shutdown() } }
-        let started = ContinuousClock.now
+        // Refused for what ALPN said, not left to the connect timeout.
         await expectRefused(client, "did not negotiate h2 (ALPN: none)")
-        #expect(ContinuousClock.now - started < .seconds(3), "refused at the handshake, not at the connect timeout")
     }
 
     @Test func unusableFilesAreNamed() async throws {
