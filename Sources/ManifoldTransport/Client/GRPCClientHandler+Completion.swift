@@ -6,8 +6,8 @@ extension GRPCClientHandler {
     func complete(_ stream: Stream, errorCode: UInt32) {
         let result = Self.result(of: stream, errorCode: errorCode, authority: authority)
         switch (stream.responder, result) {
-        case (.unary(let promise), .success(let response)):
-            promise.succeed(response)
+        case (.unary(let continuation), .success(let response)):
+            continuation.resume(returning: response)
         case (.stream(let continuation), .success(let response)):
             continuation.yield(.trailers(response.trailingMetadata))
             continuation.finish()
@@ -18,7 +18,7 @@ extension GRPCClientHandler {
 
     static func fail(_ responder: Responder, _ error: TransportError) {
         switch responder {
-        case .unary(let promise): promise.fail(error)
+        case .unary(let continuation): continuation.resume(throwing: error)
         case .stream(let continuation): continuation.finish(throwing: error)
         }
     }

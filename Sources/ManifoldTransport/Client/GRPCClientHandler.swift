@@ -8,14 +8,15 @@ import NIOTLS
 /// Lifetime and threading: lives in one channel's pipeline and is touched only on that
 /// channel's event loop; `GRPCConnection` reaches it through `NIOLoopBound`. Only Sendable
 /// values (`ByteBuffer`, header lists, `TransportError`) leave it, through each call's
-/// promise or stream continuation.
+/// continuation.
 final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     /// Where a call's answer goes.
     enum Responder {
-        case unary(EventLoopPromise<GRPCResponse>)
+        /// Resumed exactly once: the stream leaves `streams` as it completes.
+        case unary(CheckedContinuation<GRPCResponse, any Error>)
         case stream(AsyncThrowingStream<ResponsePart, any Error>.Continuation)
     }
 

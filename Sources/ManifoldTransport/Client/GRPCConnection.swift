@@ -170,14 +170,16 @@ public final class GRPCConnection: Sendable {
         let callID = nextCallID.add(1, ordering: .relaxed).newValue
         let cancellation = CallCancellation()
         let eventLoop = channel.eventLoop
-        let promise = eventLoop.makePromise(of: GRPCResponse.self)
         let handler = self.handler
-        eventLoop.execute {
-            handler.value.start(request, callID: callID, cancellation: cancellation, responder: .unary(promise))
-        }
         do {
             return try await withTaskCancellationHandler {
-                try await promise.futureResult.get()
+                // The handler resumes the continuation itself: a promise's future would need
+                // one more event-loop task per call just to register the wait.
+                try await withCheckedThrowingContinuation { (response: CheckedContinuation<GRPCResponse, any Error>) in
+                    eventLoop.execute {
+                        handler.value.start(request, callID: callID, cancellation: cancellation, responder: .unary(response))
+                    }
+                }
             } onCancel: {
                 cancellation.cancel()
                 eventLoop.execute { handler.value.cancel(callID: callID) }

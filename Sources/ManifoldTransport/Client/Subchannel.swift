@@ -51,13 +51,19 @@ final class Subchannel: Sendable {
     /// The open connection, connecting first when there is none.
     /// - Throws: UNAVAILABLE (retry-safe) while backing off or when the connect fails.
     func connection() async throws(TransportError) -> GRPCConnection {
-        let (future, failuresSoFar) = try state.withLock { state throws(TransportError) -> (EventLoopFuture<GRPCConnection>, Int) in
+        /// A ready connection is returned at once: awaiting even a succeeded future would hop
+        /// to an event loop and back on every call.
+        enum Pick {
+            case ready(GRPCConnection)
+            case pending(EventLoopFuture<GRPCConnection>, failuresSoFar: Int)
+        }
+        let pick = try state.withLock { state throws(TransportError) -> Pick in
             var failures = 0
             switch state {
             case .connected(let connection) where connection.state == .ready:
-                return (group.any().makeSucceededFuture(connection), 0)
+                return .ready(connection)
             case .connecting(let future):
-                return (future, 0)
+                return .pending(future, failuresSoFar: 0)
             case .backingOff(let until, let count, let error):
                 guard ContinuousClock.now >= until else { throw error }
                 failures = count
@@ -71,7 +77,12 @@ final class Subchannel: Sendable {
                 try await GRPCConnection.connect(to: .socketAddress(address.socketAddress, host: address.host), authority: address.authority, configuration: configuration, group: group)
             }
             state = .connecting(promise.futureResult)
-            return (promise.futureResult, failures)
+            return .pending(promise.futureResult, failuresSoFar: failures)
+        }
+        let future: EventLoopFuture<GRPCConnection>, failuresSoFar: Int
+        switch pick {
+        case .ready(let connection): return connection
+        case .pending(let pending, let failures): (future, failuresSoFar) = (pending, failures)
         }
         do {
             let connection = try await future.get()
