@@ -48,8 +48,8 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
 
     let authority: String
     let configuration: GRPCConnection.Configuration
-    /// The request headers every call on this connection sends, after the pseudo-headers;
-    /// built once here rather than per call.
+    /// The request headers every call on this connection sends, after its `:path`; built
+    /// once here rather than per call.
     private let fixedHeaders: [HeaderField]
     private let onStateChange: @Sendable (GRPCConnection.State) -> Void
     /// Completed by the server's first SETTINGS (or the connection's end), once.
@@ -74,7 +74,12 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     ) {
         self.authority = authority
         self.configuration = configuration
+        // Pseudo-headers may come in any order as long as they come first, so all but
+        // :path are fixed too.
         var fixed = [
+            HeaderField(":method", "POST"),
+            HeaderField(":scheme", configuration.scheme),
+            HeaderField(":authority", authority),
             HeaderField("content-type", "application/grpc"),
             HeaderField("te", "trailers"),
             HeaderField("user-agent", configuration.userAgent),
@@ -191,13 +196,8 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
 
     private func requestHeaders(for request: GRPCRequest) throws(TransportError) -> [HeaderField] {
         var headers: [HeaderField] = []
-        headers.reserveCapacity(5 + fixedHeaders.count + request.metadata.count)
-        headers += [
-            HeaderField(":method", "POST"),
-            HeaderField(":scheme", configuration.scheme),
-            HeaderField(":path", request.path),
-            HeaderField(":authority", authority),
-        ]
+        headers.reserveCapacity(2 + fixedHeaders.count + request.metadata.count)
+        headers.append(HeaderField(":path", request.path))
         headers += fixedHeaders
         if let timeout = request.timeout {
             headers.append(HeaderField("grpc-timeout", GRPCStatusMapping.timeoutHeader(timeout)))

@@ -391,23 +391,31 @@ final class NGHTTP2Session {
     /// fields. Lifetime: the pointers are valid only inside `body`; nghttp2 copies header
     /// blocks on submit, so that is long enough.
     private static func withNameValues<R>(_ fields: [HeaderField], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
+        // Every name and value goes into one buffer sized exactly up front, so the pointers
+        // taken into it stay valid while nghttp2 copies them during `body`.
+        let byteCount = fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
         var storage: [UInt8] = []
-        var ranges: [(Range<Int>, Range<Int>)] = []
-        ranges.reserveCapacity(fields.count)
+        storage.reserveCapacity(max(byteCount, 1))
         for field in fields {
-            let nameStart = storage.count
             storage.append(contentsOf: field.name.utf8)
-            let valueStart = storage.count
             storage.append(contentsOf: field.value.utf8)
-            ranges.append((nameStart..<valueStart, valueStart..<storage.count))
         }
         if storage.isEmpty { storage.append(0) }  // a valid base address even with no bytes
         return storage.withUnsafeBytes { bytes in
-            let base = bytes.baseAddress!
-            let nva = ranges.map { name, value in
-                cmanifold_nv(base + name.lowerBound, name.count, base + value.lowerBound, value.count, UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: fields.count) { nva in
+                var offset = 0
+                for (index, field) in fields.enumerated() {
+                    let name = bytes.baseAddress! + offset
+                    offset += field.name.utf8.count
+                    let value = bytes.baseAddress! + offset
+                    offset += field.value.utf8.count
+                    nva.initializeElement(
+                        at: index,
+                        to: cmanifold_nv(name, field.name.utf8.count, value, field.value.utf8.count, UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+                    )
+                }
+                return body(UnsafePointer(nva.baseAddress!), fields.count)
             }
-            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
         }
     }
 
