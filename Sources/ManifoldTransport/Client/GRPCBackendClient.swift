@@ -27,7 +27,7 @@ public final class GRPCBackendClient: Sendable {
     public let targets: [BackendTarget]
     private let configuration: Configuration
     private let group: any EventLoopGroup
-    private let state = Mutex<PoolState>(PoolState())
+    private let state = Locked<PoolState>(PoolState())
     private let nextPick = Atomic<Int>(0)
 
     /// Whether some target is a DNS name; with IP literals only, the addresses are known

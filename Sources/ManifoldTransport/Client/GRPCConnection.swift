@@ -219,7 +219,7 @@ public final class GRPCConnection: Sendable {
 
     /// The state, written on the event loop and read from anywhere.
     private final class StateBox: Sendable {
-        private let storage = Mutex<State>(.ready)
+        private let storage = Locked<State>(.ready)
         var value: State {
             get { storage.withLock { $0 } }
             set { storage.withLock { $0 = newValue } }

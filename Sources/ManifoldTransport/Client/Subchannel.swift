@@ -10,7 +10,7 @@ final class Subchannel: Sendable {
     private let configuration: GRPCConnection.Configuration
     private let backoff: ConnectionBackoff
     private let group: any EventLoopGroup
-    private let state = Mutex<State>(.idle)
+    private let state = Locked<State>(.idle)
     /// Calls started through this slot and not yet finished, for power-of-two-choices.
     let outstanding = Atomic<Int>(0)
     /// Connections this slot opened, for tests and stats.

@@ -1,5 +1,4 @@
 import NIOCore
-import Synchronization
 
 /// The handler's side of one server call's response: picks the message encoding, frames
 /// messages on the handler's thread, and holds the handler back when the client reads
@@ -28,7 +27,7 @@ final class ServerCallOutbound: Sendable {
         var hasRoom: Bool { ended || handedOver - taken < ServerCallOutbound.limit }
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Initial metadata is going out on its own: the response is uncompressed.
     func headersSent() {
