@@ -80,6 +80,11 @@ public struct ProtocCompiler: Sendable {
         let stderrPipe = Pipe()
         process.standardError = stderrPipe
         process.standardOutput = FileHandle.nullDevice
+        // Not `waitUntilExit()`: on Linux it spins the calling thread's run loop and can miss
+        // the exit of a child when many run at once, hanging for ever. The handler is set
+        // before `run()` so even a child that exits at once is seen.
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         do {
             try process.run()
         } catch {
@@ -87,7 +92,7 @@ public struct ProtocCompiler: Sendable {
         }
         // Read before waiting so a chatty protoc cannot fill the pipe and block.
         let errorData = stderrPipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        exited.wait()
         return (process.terminationStatus, String(decoding: errorData, as: UTF8.self))
     }
 }

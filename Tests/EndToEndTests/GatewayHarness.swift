@@ -42,11 +42,17 @@ enum GatewayHarness {
         let services = ServiceGroup(services: [gateway], logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
+                // Ends the port stream however the gateway stops, so a gateway that fails
+                // to start fails the test instead of leaving it waiting for a port.
+                defer { continuation.finish() }
                 try await services.run()
                 return nil
             }
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw BackendProcessError(message: "gateway did not start") }
+            guard let port = await iterator.next() else {
+                try await group.waitForAll()  // rethrows why it stopped
+                throw BackendProcessError(message: "gateway stopped before it listened")
+            }
             do {
                 let result = try await body(port)
                 await services.triggerGracefulShutdown()

@@ -35,29 +35,47 @@ import Testing
         #expect(compiled > 0)
     }
 
+    /// An expression made of `prefix`, `unit` `count` times, `middle`, then `closing` `count`
+    /// times; the test log names it by that recipe rather than printing all of it.
+    struct Repeated: CustomTestStringConvertible, Sendable {
+        let prefix: String, unit: String, middle: String, closing: String, count: Int
+
+        init(_ unit: String, after prefix: String = "", then middle: String = "", closing: String = "", count: Int = 100_000) {
+            (self.prefix, self.unit, self.middle, self.closing, self.count) = (prefix, unit, middle, closing, count)
+        }
+
+        var expression: String {
+            prefix + String(repeating: unit, count: count) + middle + String(repeating: closing, count: count)
+        }
+
+        var testDescription: String {
+            "\(prefix)(\(unit))×\(count)\(middle)" + (closing.isEmpty ? "" : "(\(closing))×\(count)")
+        }
+    }
+
     /// Deep nesting is refused at compile time rather than overflowing the stack, whether it
     /// nests by recursion (`((…`) or by left-leaning chains (`a[][]…`, `a|a|…`).
     @Test(arguments: [
-        String(repeating: "(", count: 100_000) + "a" + String(repeating: ")", count: 100_000),
-        String(repeating: "!", count: 100_000) + "a",
-        String(repeating: "&", count: 100_000) + "a",
-        String(repeating: "[", count: 100_000),
-        String(repeating: "{a:", count: 100_000) + "b" + String(repeating: "}", count: 100_000),
-        String(repeating: "abs(", count: 100_000) + "a" + String(repeating: ")", count: 100_000),
-        "a" + String(repeating: "[]", count: 100_000),
-        "a" + String(repeating: "[*]", count: 100_000),
-        "a" + String(repeating: ".*", count: 100_000),
-        "a" + String(repeating: "|a", count: 100_000),
-        "a" + String(repeating: "||a", count: 100_000),
-        "a" + String(repeating: "==a", count: 100_000),
-        "a" + String(repeating: "[?a]", count: 100_000),
+        Repeated("(", then: "a", closing: ")"),
+        Repeated("!", then: "a"),
+        Repeated("&", then: "a"),
+        Repeated("["),
+        Repeated("{a:", then: "b", closing: "}"),
+        Repeated("abs(", then: "a", closing: ")"),
+        Repeated("[]", after: "a"),
+        Repeated("[*]", after: "a"),
+        Repeated(".*", after: "a"),
+        Repeated("|a", after: "a"),
+        Repeated("||a", after: "a"),
+        Repeated("==a", after: "a"),
+        Repeated("[?a]", after: "a"),
         // Flat chains whose every step wraps the last result: the value, not the tree, nests.
-        "@" + String(repeating: ".[@]", count: 100_000),
-        "@" + String(repeating: ".{a: @}", count: 100_000),
-        "@" + String(repeating: ".to_array(@)", count: 100_000),
+        Repeated(".[@]", after: "@"),
+        Repeated(".{a: @}", after: "@"),
+        Repeated(".to_array(@)", after: "@"),
     ])
-    func deepNestingIsASyntaxError(expression: String) {
-        let error = #expect(throws: JMESPathError.self) { try JMESPath(expression) }
+    func deepNestingIsASyntaxError(_ recipe: Repeated) {
+        let error = #expect(throws: JMESPathError.self) { try JMESPath(recipe.expression) }
         #expect(error?.kind == .syntax)
     }
 

@@ -18,24 +18,10 @@ enum Protoc {
     }
 
     private static func run(_ arguments: [String], input: [UInt8]) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["protoc"] + arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        try stdin.fileHandleForWriting.write(contentsOf: Data(input))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BackendProcessError(message: "protoc \(arguments.joined(separator: " ")): \(String(decoding: errors, as: UTF8.self))")
+        let outcome = try ChildProcess.run(["protoc"] + arguments, input: input)
+        guard outcome.status == 0 else {
+            throw BackendProcessError(message: "protoc \(arguments.joined(separator: " ")): \(outcome.errors)")
         }
-        return [UInt8](output)
+        return outcome.output
     }
 }

@@ -80,24 +80,11 @@ import Testing
     @Test func grpcioClientInteroperates() async throws {
         let server = try await GRPCServer.start(methods: Self.methods)
         defer { Task { await server.close() } }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repository.path("Tests/Backends/interop_client.py"), "--port", String(server.port), "--case", "all"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        // Wait off the cooperative pool: the server's handlers need its threads meanwhile.
-        let text = try await withCheckedThrowingContinuation { (done: CheckedContinuation<String, any Error>) in
-            process.terminationHandler = { _ in
-                done.resume(returning: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-            }
-            do {
-                try process.run()
-            } catch {
-                done.resume(throwing: error)
-            }
-        }
-        #expect(process.terminationStatus == 0, "\(text)")
+        let outcome = try await ChildProcess.run([
+            "python3", Repository.path("Tests/Backends/interop_client.py"), "--port", String(server.port), "--case", "all",
+        ])
+        let text = outcome.text
+        #expect(outcome.status == 0, "\(text)")
         for testCase in Self.interopCases {
             #expect(text.contains("PASS \(testCase)\n"), "\(text)")
         }

@@ -1,13 +1,18 @@
 import Foundation
+import NIOConcurrencyHelpers
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A Python grpcio server started for a test: the independent gRPC implementation Manifold
 /// interoperates with. It prints `LISTENING <port>` once it accepts connections, and exits
 /// when stopped or when its stdin closes (so it never outlives a crashed test run).
 public final class BackendProcess: @unchecked Sendable {
-    // @unchecked: `process` and the pipes are set once in init; Process itself is thread-safe
-    // for terminate/wait, the only calls made after init.
+    // @unchecked: every stored property is set once in init; `ExitSignal` is thread-safe,
+    // and the process is only signalled (kill(2)) after init.
     public let port: Int
     private let process: Process
+    private let exit: ExitSignal
     private let stdin: Pipe
 
     /// Starts `script` (relative to the repository root) with `--port 0` and `arguments`,
@@ -29,14 +34,24 @@ public final class BackendProcess: @unchecked Sendable {
         let stdin = Pipe()
         process.standardOutput = stdout
         process.standardInput = stdin
+        let exit = ExitSignal()
+        process.terminationHandler = { _ in exit.signal() }  // before run(): a quick exit is not missed
         try process.run()
         self.process = process
+        self.exit = exit
         self.stdin = stdin
 
+        // Poll with a deadline rather than block in a read: a server that hangs before it
+        // listens must fail this test, not stall the whole run.
         var output = Data()
         let deadline = Date().addingTimeInterval(30)
         var port: Int?
-        while port == nil, Date() < deadline {
+        let descriptor = stdout.fileHandleForReading.fileDescriptor
+        while port == nil {
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { break }
+            var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            guard poll(&ready, 1, Int32(left * 1000) + 1) > 0 else { continue }
             let chunk = stdout.fileHandleForReading.availableData
             if chunk.isEmpty { break }  // the process exited
             output.append(chunk)
@@ -45,8 +60,8 @@ public final class BackendProcess: @unchecked Sendable {
             }
         }
         guard let port else {
-            process.terminate()
-            throw BackendProcessError(message: "\(script) did not start: \(String(decoding: output, as: UTF8.self))")
+            Self.terminate(process, exit)
+            throw BackendProcessError(message: "\(script) did not listen within 30 s: \(String(decoding: output, as: UTF8.self))")
         }
         self.port = port
     }
@@ -54,45 +69,44 @@ public final class BackendProcess: @unchecked Sendable {
     /// Stops the server (SIGTERM), and kills it (SIGKILL) if it has not exited within two
     /// seconds, so a wedged backend can never hang the test run.
     public func stop() async {
-        let process = self.process
-        _ = try? await Self.offThePool { Self.terminate(process) }
+        let (process, exit) = (self.process, self.exit)
+        _ = try? await Self.offThePool { Self.terminate(process, exit) }
     }
 
-    private static func terminate(_ process: Process) {
-        guard process.isRunning else { return }
+    private static func terminate(_ process: Process, _ exit: ExitSignal) {
+        guard !exit.hasExited else { return }
         Foundation.kill(process.processIdentifier, SIGCONT)  // a paused process would never act on SIGTERM
-        process.terminate()
-        for _ in 0..<200 where process.isRunning {
-            usleep(10_000)
+        Foundation.kill(process.processIdentifier, SIGTERM)
+        if !exit.wait(seconds: 2) {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            _ = exit.wait(seconds: nil)
         }
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
     }
 
     /// Kills the server abruptly (SIGKILL), as a crashing backend would die.
     public func kill() {
-        guard process.isRunning else { return }
+        guard !exit.hasExited else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = exit.wait(seconds: nil)
     }
 
     /// Freezes the server (SIGSTOP): its sockets stay open but nothing answers, as with a
     /// hung process or a partitioned host.
     public func pause() {
-        guard process.isRunning else { return }
+        guard !exit.hasExited else { return }
         Foundation.kill(process.processIdentifier, SIGSTOP)
     }
 
     /// Undoes `pause()`.
     public func resume() {
-        guard process.isRunning else { return }
+        guard !exit.hasExited else { return }
         Foundation.kill(process.processIdentifier, SIGCONT)
     }
 
     deinit {
         // Not on the releasing thread, which is often one of the cooperative pool's.
-        let process = self.process
-        Thread.detachNewThread { Self.terminate(process) }
+        let (process, exit) = (self.process, self.exit)
+        Thread.detachNewThread { Self.terminate(process, exit) }
     }
 
     /// Runs blocking `work` on a thread of its own and waits for it without blocking.
@@ -100,6 +114,28 @@ public final class BackendProcess: @unchecked Sendable {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
         }
+    }
+}
+
+/// A child's exit, as its `terminationHandler` reports it; any number of threads may wait.
+/// (Not `Process.waitUntilExit()`, which on Linux can miss an exit and hang for ever.)
+private final class ExitSignal: Sendable {
+    private let exited = NIOLockedValueBox(false)
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    var hasExited: Bool { exited.withLockedValue { $0 } }
+
+    func signal() {
+        exited.withLockedValue { $0 = true }
+        semaphore.signal()
+    }
+
+    /// Waits up to `seconds` (for ever if nil); true once the child has exited.
+    func wait(seconds: Double?) -> Bool {
+        let deadline: DispatchTime = seconds.map { .now() + $0 } ?? .distantFuture
+        guard semaphore.wait(timeout: deadline) == .success else { return hasExited }
+        semaphore.signal()  // leave it signalled for the next waiter
+        return true
     }
 }
 

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -20,7 +21,8 @@ public enum HTTPTestClient {
         port: Int,
         path: String,
         headers: [(String, String)] = [],
-        body: String? = nil
+        body: String? = nil,
+        timeout: Duration = .seconds(60)
     ) async throws -> Response {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -29,7 +31,32 @@ public enum HTTPTestClient {
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                 }
             }
-        return try await channel.executeThenClose { inbound, outbound in
+        // A gateway that never answers fails the test rather than hanging the run.
+        let timedOut = NIOLockedValueBox(false)
+        let watchdog = channel.channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.components.seconds * 1_000_000_000)) { [channel = channel.channel] in
+            timedOut.withLockedValue { $0 = true }
+            channel.close(promise: nil)
+        }
+        defer { watchdog.cancel() }
+        let response: Response
+        do {
+            response = try await exchange(over: channel, method: method, port: port, path: path, headers: headers, body: body)
+        } catch where timedOut.withLockedValue({ $0 }) {
+            throw HTTPTestClientError(message: "no whole response within \(timeout)")
+        }
+        if timedOut.withLockedValue({ $0 }) { throw HTTPTestClientError(message: "no whole response within \(timeout)") }
+        return response
+    }
+
+    private static func exchange(
+        over channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>,
+        method: String,
+        port: Int,
+        path: String,
+        headers: [(String, String)],
+        body: String?
+    ) async throws -> Response {
+        try await channel.executeThenClose { inbound, outbound in
             var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path)
             head.headers.add(name: "Host", value: "127.0.0.1:\(port)")
             head.headers.add(name: "Connection", value: "close")
@@ -57,4 +84,9 @@ public enum HTTPTestClient {
             return response
         }
     }
+}
+
+public struct HTTPTestClientError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }

@@ -9,23 +9,15 @@ public struct TestCertificates: Sendable {
 
     public func path(_ file: String) -> String { directory + "/" + file }
 
-    /// Makes a fresh set; openssl runs on a thread of its own, off the cooperative pool.
+    /// Makes a fresh set; openssl runs and is waited for off the cooperative pool.
     public static func make() async throws -> TestCertificates {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("manifold-certs-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let status = try await withCheckedThrowingContinuation { (done: CheckedContinuation<Int32, any Error>) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["bash", Repository.path("Tests/Backends/make_certificates.sh"), directory]
-            process.terminationHandler = { done.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                done.resume(throwing: error)
-            }
+        let outcome = try await ChildProcess.run(["bash", Repository.path("Tests/Backends/make_certificates.sh"), directory])
+        guard outcome.status == 0 else {
+            throw BackendProcessError(message: "make_certificates.sh exited with \(outcome.status): \(outcome.text)")
         }
-        guard status == 0 else { throw BackendProcessError(message: "make_certificates.sh exited with \(status)") }
         return TestCertificates(directory: directory)
     }
 
