@@ -1,7 +1,7 @@
 """Medians over runs of transport.sh's rows, as the markdown table in Benchmarks/README.md.
 
 Input lines: run, client, connections, concurrency, calls/s, p50 µs, p99 µs, errors.
-The ratios are per run (each run measures the three clients back to back), then medians.
+The ratios are per run (each run measures the clients back to back), then medians.
 """
 import statistics
 import sys
@@ -20,16 +20,17 @@ def ratio(conns, conc, client, base):
     theirs = {r[0]: r[1] for r in rows[(conns, conc, base)]}
     return median([mine[run] / theirs[run] for run in mine if theirs.get(run)])
 
-print("| connections | concurrency | Manifold calls/s (p50 / p99 µs) | grpc-swift-2 calls/s (p50 / p99 µs) "
-      "| h2load calls/s (p50 / p99 µs) | Manifold / grpc-swift-2 | Manifold / h2load |")
-print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| connections | concurrency | Manifold calls/s (p50 / p99 µs) | Manifold on its event loop "
+      "| grpc-swift-2 | h2load | Manifold / grpc-swift-2 | Manifold / h2load | on its event loop / h2load |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for conns, conc in sorted({(k[0], k[1]) for k in rows}):
     cells = []
-    for client in ("manifold", "grpc-swift", "h2load"):
+    for client in ("manifold", "manifold-el", "grpc-swift", "h2load"):
         samples = rows[(conns, conc, client)]
         errors = sum(s[4] for s in samples)
         cell = f"{median([s[1] for s in samples]):,.0f} ({median([s[2] for s in samples]):.0f} / {median([s[3] for s in samples]):.0f})"
         cells.append(cell + (f" **{errors} errors**" if errors else ""))
     cells.append(f"{ratio(conns, conc, 'manifold', 'grpc-swift'):.2f}")
     cells.append(f"{ratio(conns, conc, 'manifold', 'h2load'):.2f}")
+    cells.append(f"{ratio(conns, conc, 'manifold-el', 'h2load'):.2f}")
     print(f"| {conns} | {conc} | " + " | ".join(cells) + " |")

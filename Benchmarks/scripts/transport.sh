@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Unary gRPC calls per second and p50/p99 latency against one echo server (Manifold's server
 # role, 1 event-loop thread, 64-byte messages both ways), from three clients side by side:
-# Manifold's GRPCBackendClient, grpc-swift-2's GRPCClient (grpc-swift-nio-transport), and
-# h2load sending the same gRPC frame, as the limit. Each row runs the three back to back, so
-# their ratios come from one run; RUNS repeats everything and the summary takes medians.
+# Manifold's GRPCBackendClient (its calls on the Swift concurrency pool, and as manifold-el
+# on the client's one event-loop thread), grpc-swift-2's GRPCClient
+# (grpc-swift-nio-transport), and h2load sending the same gRPC frame, as the limit. Each row
+# runs them back to back, so their ratios come from one run; RUNS repeats everything and the
+# summary takes medians.
 # Usage: Benchmarks/scripts/transport.sh        (env: RUNS=3 DURATION=5 WARMUP=1 PORT=50070)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+scripts="$(cd "$(dirname "$0")" && pwd)"
+cd "$scripts/.."
 runs="${RUNS:-3}" duration="${DURATION:-5}" warmup="${WARMUP:-1}" port="${PORT:-50070}"
 swift build -c release --product TransportBench >&2
 bench="$(swift build -c release --show-bin-path)/TransportBench"
@@ -15,7 +18,10 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "$bench" serve --port "$port" --threads 1 > "$work/server.out" &
 server=$!
-until grep -q serving "$work/server.out" 2>/dev/null; do sleep 0.1; done
+until grep -q serving "$work/server.out" 2>/dev/null; do
+    kill -0 $server 2>/dev/null || { cat "$work/server.out" >&2; exit 1; }  # it failed to start
+    sleep 0.1
+done
 
 # The gRPC frame of a 64-byte message: no compression, 4-byte big-endian length.
 python3 -c 'import sys; sys.stdout.buffer.write(b"\0\0\0\0\x40" + b"b" * 64)' > "$work/request"
@@ -42,9 +48,11 @@ for run in $(seq 1 "$runs"); do
     for conns in 1 4; do
         for conc in 1 4 16 64 256; do
             [ "$conc" -lt "$conns" ] && continue
-            for client in manifold grpc-swift; do
+            for client in manifold manifold-el grpc-swift; do
                 printf '%s\t' "$run"
-                "$bench" load --client "$client" --port "$port" --connections "$conns" \
+                flags=(--client "${client%-el}")
+                [ "$client" = manifold-el ] && flags+=(--on-event-loop)
+                "$bench" load "${flags[@]}" --port "$port" --connections "$conns" \
                     --concurrency "$conc" --warmup "$warmup" --duration "$duration"
             done
             printf '%s\t' "$run"
@@ -53,4 +61,4 @@ for run in $(seq 1 "$runs"); do
     done
 done | tee "$work/results.tsv" >&2
 
-python3 "$(dirname "$0")/transport-summary.py" < "$work/results.tsv"
+python3 "$scripts/transport-summary.py" < "$work/results.tsv"

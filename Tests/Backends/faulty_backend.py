@@ -394,7 +394,10 @@ def main():
         def watch():
             while os.read(0, 4096):
                 pass
-            os.kill(os.getpid(), signal.SIGTERM)  # interrupts accept() in the main thread
+            # The harness is gone: leave now. A signal to ourselves would not do: any thread
+            # may take it, and then accept() in the main thread never wakes, and we would
+            # outlive the harness holding its output pipe open.
+            os._exit(0)
         threading.Thread(target=watch, daemon=True).start()
     try:
         while True:

@@ -192,14 +192,17 @@ def parse_args(default_port=0, description=None):
     return parser.parse_args()
 
 
-def _stop_when_stdin_closes(server):
-    """Stops the server once stdin reaches EOF (the parent test process is gone)."""
+def _exit_when_stdin_closes():
+    """Exits once stdin reaches EOF (the parent test process is gone)."""
     def watch():
         # os.read, not sys.stdin: a daemon thread inside the buffered reader would abort
         # interpreter shutdown.
         while os.read(0, 4096):
             pass
-        server.stop(0)
+        # The harness is gone: leave at once. Stopping the server and returning would wait
+        # at interpreter exit for handler threads still sleeping (up to a minute in some
+        # tests), all the while holding the harness's output pipe open.
+        os._exit(0)
     threading.Thread(target=watch, daemon=True).start()
 
 
@@ -254,7 +257,7 @@ def serve(servicers_adders, args):
     try:
         print("LISTENING %d" % bound, flush=True)
         if args.exit_with_stdin:
-            _stop_when_stdin_closes(server)
+            _exit_when_stdin_closes()
         server.wait_for_termination()
     except KeyboardInterrupt:
         pass

@@ -175,12 +175,26 @@ CASES = dict([
 ])
 
 
+def call_in_flight_at_shutdown(stub, channel):
+    """The test shuts the server down gracefully while this call sleeps there: the call
+    still gets its answer, and a call after it finds no server."""
+    response = stub.UnaryCall(simple(response_size=10, sleep_ms=1500), timeout=TIMEOUT)
+    check(len(response.payload.body) == 10, "answer has %d bytes" % len(response.payload.body))
+    expect_error(lambda: stub.UnaryCall(simple(), timeout=2), grpc.StatusCode.UNAVAILABLE)
+
+
+# Run only when named: the test acts on the server while they run.
+HARNESS_CASES = dict([
+    ("call_in_flight_at_shutdown", call_in_flight_at_shutdown),
+])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--case", required=True, choices=["all", *CASES])
+    parser.add_argument("--case", required=True, choices=["all", *CASES, *HARNESS_CASES])
     args = parser.parse_args()
 
     names = list(CASES) if args.case == "all" else [args.case]
@@ -189,7 +203,7 @@ def main():
         stub = interop_pb2_grpc.InteropServiceStub(channel)
         for name in names:
             try:
-                CASES[name](stub, channel)
+                {**CASES, **HARNESS_CASES}[name](stub, channel)
                 print("PASS %s" % name, flush=True)
             except (Failure, grpc.RpcError) as error:
                 failed += 1

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ManifoldCore
 import ManifoldTransport
 import NIOCore
@@ -155,26 +152,32 @@ import Testing
     }
 
     @Test func aServerThatNeverSpeaksHTTP2TimesOutTheConnect() async throws {
-        // A listening socket nobody accepts on: TCP connects (the kernel completes the
-        // handshake into the backlog) but no SETTINGS ever come.
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
-        #expect(listen(listener, 8) == 0)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        let port = Int(UInt16(bigEndian: address.sin_port))
-
+        let silent = SilentPort()
         var configuration = GRPCConnection.Configuration()
         configuration.connectTimeout = .milliseconds(300)
-        let client = GRPCBackendClient(host: "127.0.0.1", port: port, configuration: configuration)
+        let client = GRPCBackendClient(host: "127.0.0.1", port: silent.port, configuration: configuration)
         defer { Task { await client.shutdown() } }
         let error = await #expect(throws: TransportError.self) { try await client.unary(EchoBackend.request("{}", timeout: .seconds(10))) }
         #expect(error?.code == .unavailable)
         #expect(error?.message.contains("no HTTP/2 SETTINGS") == true)
+    }
+
+    /// A call's deadline bounds its wait for a connection too; the connect goes on, and the
+    /// next call waits for the same one rather than opening another or failing fast.
+    @Test func aCallsDeadlineBoundsItsWaitForAConnect() async throws {
+        let silent = SilentPort()
+        var configuration = GRPCConnection.Configuration()
+        configuration.connectTimeout = .seconds(30)
+        let client = GRPCBackendClient(host: "127.0.0.1", port: silent.port, configuration: configuration)
+        defer { Task { await client.shutdown() } }
+        for _ in 0..<2 {
+            let error = await #expect(throws: TransportError.self) {
+                try await client.unary(EchoBackend.request("{}", timeout: .milliseconds(300)))
+            }
+            #expect(error?.code == .deadlineExceeded)
+            #expect(error?.message == "no response within 0.3 seconds: still connecting to 127.0.0.1:\(silent.port)")
+        }
+        #expect(client.connectionsOpened == 0)
     }
 
     @Test func maxConcurrentStreamsIsRespectedByQueueing() async throws {

@@ -11,6 +11,7 @@ final class GRPCSwiftCaller: UnaryCaller {
     private let next = Atomic<Int>(0)
     private let message: [UInt8]
     private let descriptor = MethodDescriptor(fullyQualifiedService: BenchMethod.service, method: BenchMethod.method)
+    let executor: (any TaskExecutor)? = nil
 
     init(port: Int, connections: Int, requestSize: Int) throws {
         clients = try (0..<connections).map { _ in

@@ -100,37 +100,43 @@ public final class GRPCBackendClient: Sendable {
     ///   be reached.
     public func unary(_ request: GRPCRequest) async throws(TransportError) -> GRPCResponse {
         let start = ContinuousClock.now
-        return try await withAttempts { subchannel, isRetry throws(TransportError) in
-            var attempt = request
-            if let timeout = request.timeout, isRetry {
-                // A second attempt gets what is left of the caller's deadline.
-                let remaining = timeout - (ContinuousClock.now - start)
-                guard remaining > .zero else { throw TransportError(.deadlineExceeded, "no response within \(timeout)") }
-                attempt.timeout = remaining
-            }
+        return try await withAttempts { subchannel throws(TransportError) in
             subchannel.outstanding.add(1, ordering: .relaxed)
             defer { subchannel.outstanding.subtract(1, ordering: .relaxed) }
-            return try await subchannel.connection().unary(attempt)
+            let connection = try await subchannel.connection(timeout: request.timeout, from: start)
+            return try await connection.unary(try Self.attempt(request, from: start))
         }
     }
 
     /// Starts a server-streaming call on a connection the balancer picks.
     public func serverStreaming(_ request: GRPCRequest) async throws(TransportError) -> GRPCResponseStream {
-        try await withAttempts { subchannel, _ throws(TransportError) in
-            try await subchannel.connection().serverStreaming(request)
+        let start = ContinuousClock.now
+        return try await withAttempts { subchannel throws(TransportError) in
+            let connection = try await subchannel.connection(timeout: request.timeout, from: start)
+            return connection.serverStreaming(try Self.attempt(request, from: start))
         }
+    }
+
+    /// The request for an attempt: it gets what is left of the caller's deadline after
+    /// connecting and after any earlier attempt.
+    private static func attempt(_ request: GRPCRequest, from start: ContinuousClock.Instant) throws(TransportError) -> GRPCRequest {
+        guard let timeout = request.timeout else { return request }
+        var attempt = request
+        attempt.spent = ContinuousClock.now - start
+        guard attempt.spent < timeout else { throw TransportError(.deadlineExceeded, "no response within \(timeout)") }
+        return attempt
     }
 
     /// Runs `attempt` on a slot the balancer picks, and again on another after a failure
     /// that certainly never reached the backend (`isRetrySafe`); any other failure ends it.
     private func withAttempts<Result>(
-        _ attempt: (Subchannel, _ isRetry: Bool) async throws(TransportError) -> Result
+        _ attempt: (Subchannel) async throws(TransportError) -> Result
     ) async throws(TransportError) -> Result {
         var lastFailure: TransportError?
         for _ in 0..<Self.maxAttempts {
             let subchannel = try await pick(after: lastFailure)
             do {
-                return try await attempt(subchannel, lastFailure != nil)
+                return try await attempt(subchannel)
             } catch where error.isRetrySafe && !Task.isCancelled {
                 lastFailure = error
             }
@@ -290,7 +296,8 @@ public final class GRPCBackendClient: Sendable {
                 group.addTask {
                     let serving: Bool
                     do {
-                        let response = try await endpoint.subchannels[0].connection().unary(HealthProbe.request(for: check))
+                        let probe = HealthProbe.request(for: check)
+                        let response = try await endpoint.subchannels[0].connection(timeout: probe.timeout).unary(probe)
                         serving = HealthProbe.isServing(response.message)
                     } catch {
                         serving = false

@@ -13,6 +13,9 @@ public struct GRPCRequest: Sendable {
     public var metadata: [HeaderField]
     /// How long the call may take; sent as `grpc-timeout` and enforced locally.
     public var timeout: Duration?
+    /// How much of `timeout` went before this attempt (connecting, earlier attempts): the
+    /// attempt gets the rest, and its errors still name the caller's whole `timeout`.
+    var spent: Duration = .zero
 
     public init(path: String, message: ByteBuffer, metadata: [HeaderField] = [], timeout: Duration? = nil) {
         self.path = path

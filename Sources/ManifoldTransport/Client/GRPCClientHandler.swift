@@ -64,7 +64,12 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     private var keepaliveTimer: RepeatedTask?
     private var pingTimeout: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
-    var flushQueued = false
+    var flushBatch = FlushBatch()
+    /// Calls started between flushes, at most. Unbounded batches leave the server idle
+    /// while a burst of calls is made and this loop idle while the server answers them; a
+    /// flush every 32 keeps both busy (measured in `Benchmarks/README.md`: 256 calls in
+    /// flight on one connection went from about 60,000 to 70,000 calls/s).
+    static let flushBatchLimit = 32
 
     init(
         authority: String,
@@ -183,7 +188,7 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
         let stream = Stream(callID: callID, responder: responder)
         if let timeout = request.timeout {
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            stream.deadline = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+            stream.deadline = context.eventLoop.scheduleTask(in: .nanoseconds((timeout - request.spent).nanoseconds)) {
                 bound.value.endLocally(streamID: streamID, with: TransportError(.deadlineExceeded, "no response within \(timeout)"))
             }
         }
@@ -200,7 +205,7 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
         headers.append(HeaderField(":path", request.path))
         headers += fixedHeaders
         if let timeout = request.timeout {
-            headers.append(HeaderField("grpc-timeout", GRPCStatusMapping.timeoutHeader(timeout)))
+            headers.append(HeaderField("grpc-timeout", GRPCStatusMapping.timeoutHeader(timeout - request.spent)))
         }
         for field in request.metadata {
             if let problem = MetadataRules.problem(with: field) { throw TransportError(.internalError, problem) }

@@ -76,19 +76,6 @@ public final class GRPCConnection: Sendable {
         self.stateBox = stateBox
     }
 
-    /// Connects to `host:port` and starts an HTTP/2 session (prior knowledge, no TLS).
-    /// Returns once the server's SETTINGS arrived, so the connection is known to speak HTTP/2.
-    /// - Throws: `TransportError` UNAVAILABLE when the server cannot be reached, does not
-    ///   answer within the connect timeout, or does not speak HTTP/2.
-    public static func connect(
-        host: String,
-        port: Int,
-        configuration: Configuration = .defaults,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-    ) async throws(TransportError) -> GRPCConnection {
-        try await connect(to: .hostPort(host, port), authority: authority(host, port), configuration: configuration, group: group)
-    }
-
     enum Address: Sendable {
         case hostPort(String, Int)
         /// A resolved address of `host`, the name TLS checks.
@@ -105,14 +92,38 @@ public final class GRPCConnection: Sendable {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
+    /// Connects to `host:port` and starts an HTTP/2 session (prior knowledge, no TLS).
+    /// Returns once the server's SETTINGS arrived, so the connection is known to speak HTTP/2.
+    /// - Throws: `TransportError` UNAVAILABLE when the server cannot be reached, does not
+    ///   answer within the connect timeout, or does not speak HTTP/2.
+    public static func connect(
+        host: String,
+        port: Int,
+        configuration: Configuration = .defaults,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws(TransportError) -> GRPCConnection {
+        do {
+            return try await connect(to: .hostPort(host, port), authority: authority(host, port), configuration: configuration, group: group).get()
+        } catch let error as TransportError {
+            throw error
+        } catch {
+            throw TransportError(.unavailable, "\(error)", isRetrySafe: true)
+        }
+    }
+
+    /// Connects and waits for the server's SETTINGS, all on one event loop: a connect never
+    /// waits for a Swift concurrency thread, so its timeout holds however busy they are.
+    /// - Returns: a future failed with a retry-safe UNAVAILABLE when the connect fails.
     static func connect(
         to address: Address,
         authority: String,
         configuration: Configuration,
         group: any EventLoopGroup
-    ) async throws(TransportError) -> GRPCConnection {
+    ) -> EventLoopFuture<GRPCConnection> {
         let stateBox = StateBox()
-        let eventLoop = group.next()
+        // The caller's own loop when it runs on one of the group's (`EventLoopExecutor`), so its
+        // calls need not cross threads.
+        let eventLoop = group.any()
         let ready = eventLoop.makePromise(of: Void.self)
         // The initializer hands the handler over as it creates it: looking it up in the
         // pipeline later would race the connection closing.
@@ -137,28 +148,27 @@ public final class GRPCConnection: Sendable {
         let expiry = eventLoop.scheduleTask(in: timeout) {
             ready.fail(TransportError(.unavailable, "cannot connect to \(authority): no HTTP/2 SETTINGS within \(configuration.connectTimeout)"))
         }
-        defer { expiry.cancel() }
-        let channel: any Channel
-        do {
-            switch address {
-            case .hostPort(let host, let port): channel = try await bootstrap.connect(host: host, port: port).get()
-            case .socketAddress(let socketAddress, _): channel = try await bootstrap.connect(to: socketAddress).get()
+        let connected: EventLoopFuture<any Channel> = switch address {
+        case .hostPort(let host, let port): bootstrap.connect(host: host, port: port)
+        case .socketAddress(let socketAddress, _): bootstrap.connect(to: socketAddress)
+        }
+        return connected
+            .flatMapError { error in
+                let failure = TransportError(.unavailable, "cannot connect to \(authority): \(error)", isRetrySafe: true)
+                ready.fail(failure)
+                created.fail(failure)
+                return eventLoop.makeFailedFuture(failure)
             }
-        } catch {
-            let failure = TransportError(.unavailable, "cannot connect to \(authority): \(error)", isRetrySafe: true)
-            ready.fail(failure)
-            created.fail(failure)
-            throw failure
-        }
-        do {
-            let handler = try await created.futureResult.get()
-            try await ready.futureResult.get()
-            return GRPCConnection(target: authority, channel: channel, handler: handler, stateBox: stateBox)
-        } catch {
-            try? await channel.close()
-            let reason = (error as? TransportError)?.message ?? "\(error)"
-            throw TransportError(.unavailable, reason, isRetrySafe: true)
-        }
+            .flatMap { channel in
+                created.futureResult.and(ready.futureResult)
+                    .map { handler, _ in GRPCConnection(target: authority, channel: channel, handler: handler, stateBox: stateBox) }
+                    .flatMapError { error in
+                        channel.close(promise: nil)
+                        let reason = (error as? TransportError)?.message ?? "\(error)"
+                        return eventLoop.makeFailedFuture(TransportError(.unavailable, reason, isRetrySafe: true))
+                    }
+            }
+            .always { _ in expiry.cancel() }
     }
 
     /// Makes a unary call.
@@ -176,8 +186,12 @@ public final class GRPCConnection: Sendable {
                 // The handler resumes the continuation itself: a promise's future would need
                 // one more event-loop task per call just to register the wait.
                 try await withCheckedThrowingContinuation { (response: CheckedContinuation<GRPCResponse, any Error>) in
-                    eventLoop.execute {
+                    if eventLoop.inEventLoop {  // a task running on this loop (`EventLoopExecutor`)
                         handler.value.start(request, callID: callID, cancellation: cancellation, responder: .unary(response))
+                    } else {
+                        eventLoop.execute {
+                            handler.value.start(request, callID: callID, cancellation: cancellation, responder: .unary(response))
+                        }
                     }
                 }
             } onCancel: {

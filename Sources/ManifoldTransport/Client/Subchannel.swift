@@ -49,8 +49,12 @@ final class Subchannel: Sendable {
     var isUsable: Bool { isHealthy.load(ordering: .relaxed) && isAvailable }
 
     /// The open connection, connecting first when there is none.
-    /// - Throws: UNAVAILABLE (retry-safe) while backing off or when the connect fails.
-    func connection() async throws(TransportError) -> GRPCConnection {
+    /// - Parameter timeout: the caller's deadline, as the time it had when its call began
+    ///   (`timeout`) and when that was (`start`): a connect slower than the call's deadline
+    ///   fails the call then, while the connect itself goes on for later calls.
+    /// - Throws: UNAVAILABLE (retry-safe) while backing off or when the connect fails;
+    ///   DEADLINE_EXCEEDED when the caller's deadline passes first.
+    func connection(timeout: Duration? = nil, from start: ContinuousClock.Instant = .now) async throws(TransportError) -> GRPCConnection {
         /// A ready connection is returned at once: awaiting even a succeeded future would hop
         /// to an event loop and back on every call.
         enum Pick {
@@ -72,12 +76,14 @@ final class Subchannel: Sendable {
             case .idle, .connected:
                 break
             }
-            let promise = group.any().makePromise(of: GRPCConnection.self)
-            promise.completeWithTask { [address, configuration, group] in
-                try await GRPCConnection.connect(to: .socketAddress(address.socketAddress, host: address.host), authority: address.authority, configuration: configuration, group: group)
-            }
-            state = .connecting(promise.futureResult)
-            return .pending(promise.futureResult, failuresSoFar: failures)
+            let connect = GRPCConnection.connect(
+                to: .socketAddress(address.socketAddress, host: address.host),
+                authority: address.authority,
+                configuration: configuration,
+                group: group
+            )
+            state = .connecting(connect)
+            return .pending(connect, failuresSoFar: failures)
         }
         let future: EventLoopFuture<GRPCConnection>, failuresSoFar: Int
         switch pick {
@@ -85,7 +91,7 @@ final class Subchannel: Sendable {
         case .pending(let pending, let failures): (future, failuresSoFar) = (pending, failures)
         }
         do {
-            let connection = try await future.get()
+            let connection = try await Self.wait(for: future, timeout: timeout, from: start, authority: address.authority)
             state.withLock { state in
                 if case .connecting(let pending) = state, pending === future {
                     state = .connected(connection)
@@ -93,6 +99,8 @@ final class Subchannel: Sendable {
                 }
             }
             return connection
+        } catch let error as DeadlineExceeded {
+            throw error.error  // the caller's deadline, not the connect's failure: no backoff
         } catch {
             let failure = (error as? TransportError ?? TransportError(.unavailable, "\(error)")).retrySafe()
             state.withLock { state in
@@ -101,6 +109,42 @@ final class Subchannel: Sendable {
                 state = .backingOff(until: .now + backoff.delay(afterFailures: failures), failures: failures, error: failure)
             }
             throw failure
+        }
+    }
+
+    /// The caller's deadline passing while it waits for a connect; not the connect's own
+    /// failure, so the slot does not back off.
+    private struct DeadlineExceeded: Error {
+        let error: TransportError
+    }
+
+    /// Waits for a connect that other callers may share, until `timeout` after `start` at
+    /// most; giving up leaves the connect running. (Not a task group racing a sleep: a group
+    /// waits for all its children, and waiting on a future cannot be cancelled.)
+    private static func wait(
+        for connect: EventLoopFuture<GRPCConnection>,
+        timeout: Duration?,
+        from start: ContinuousClock.Instant,
+        authority: String
+    ) async throws -> GRPCConnection {
+        guard let timeout else { return try await connect.get() }
+        let left = timeout - (ContinuousClock.now - start)
+        return try await withCheckedThrowingContinuation { continuation in
+            let waiter = Locked<CheckedContinuation<GRPCConnection, any Error>?>(continuation)
+            @Sendable func finish(_ result: Result<GRPCConnection, any Error>) {
+                waiter.withLock { waiting in
+                    waiting?.resume(with: result)
+                    waiting = nil
+                }
+            }
+            let timer = connect.eventLoop.scheduleTask(in: .nanoseconds(max(left, .zero).nanoseconds)) {
+                let error = TransportError(.deadlineExceeded, "no response within \(timeout): still connecting to \(authority)")
+                finish(.failure(DeadlineExceeded(error: error)))
+            }
+            connect.whenComplete { result in
+                timer.cancel()
+                finish(result)
+            }
         }
     }
 

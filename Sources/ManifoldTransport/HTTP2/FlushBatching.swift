@@ -4,19 +4,35 @@ import NIOCore
 /// until the event-loop tasks already queued have run, so that what several tasks submitted
 /// (calls started, responses sent from other threads) leaves in one write instead of one each.
 protocol FlushBatching: AnyObject {
-    /// A flush is queued; set only by `flushSoon`.
-    var flushQueued: Bool { get set }
+    /// Set only by `flushSoon`.
+    var flushBatch: FlushBatch { get set }
+    /// How many writes wait for one flush at most.
+    static var flushBatchLimit: Int { get }
     var context: ChannelHandlerContext? { get }
     func flush()
 }
 
+/// The writes put off so far, and whether a flush is queued for them.
+struct FlushBatch {
+    var queued = false
+    var deferred = 0
+}
+
 extension FlushBatching {
-    /// Flushes after the tasks already on the event loop. Call on the event loop.
+    /// Flushes after the tasks already on the event loop, or now when `flushBatchLimit`
+    /// writes are waiting. Call on the event loop.
     func flushSoon() {
-        guard !flushQueued, let context else { return }
-        flushQueued = true
+        guard let context else { return }
+        flushBatch.deferred += 1
+        if flushBatch.deferred >= Self.flushBatchLimit {
+            flushBatch.deferred = 0
+            flush()
+            return
+        }
+        guard !flushBatch.queued else { return }
+        flushBatch.queued = true
         context.eventLoop.assumeIsolated().execute {
-            self.flushQueued = false
+            self.flushBatch = FlushBatch()
             self.flush()
         }
     }
