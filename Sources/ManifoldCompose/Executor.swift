@@ -204,7 +204,7 @@ public struct Executor<Invoker: CallInvoker>: Sendable {
                 case .success(let answer): answers[position] = answer
                 case .failure(let failure):
                     group.cancelAll()
-                    return .failure(CallFailure(failure.code, "\(call.name)[\(position)]: \(failure.message)"))
+                    return .failure(CallFailure(failure.code, "\(call.name)[\(position)]: \(failure.message)", detail: failure.detail))
                 }
                 if next < prepared.count {
                     let position = next

@@ -156,9 +156,9 @@ import Testing
         try await Self.withGateway { port, _ in
             let slow = try await HTTPTestClient.request(port: port, path: "/slow")
             #expect(slow.status == 200)
-            // Either side's deadline may fire first: ours ("no response within…", perhaps
-            // while still connecting) or the backend's, from the grpc-timeout we sent
-            // ("Deadline Exceeded"). All are right.
+            // Either side's deadline may fire first: ours ("no response within…", connecting
+            // or not) or the backend's, from the grpc-timeout we sent ("Deadline Exceeded").
+            // Both are right.
             let body = try JSONParser.parse(slow.body)
             #expect(body["quick"] == .string("quick"))
             #expect(body["late"] == .null)
@@ -169,11 +169,7 @@ import Testing
             #expect(errors[0]["call"] == .string("late"))
             #expect(errors[0]["status"] == .string("DEADLINE_EXCEEDED"))
             #expect(errors[0]["code"] == .int(504))
-            guard case .string(let message)? = errors[0]["message"] else {
-                Issue.record("expected a message in \(slow.body)")
-                return
-            }
-            #expect(message.hasPrefix("no response within 0.1 seconds") || message == "Deadline Exceeded", "\(message)")
+            #expect([.string("no response within 100 ms"), .string("Deadline Exceeded")].contains(errors[0]["message"]))
             let tooSlow = try await HTTPTestClient.request(port: port, path: "/too-slow")
             #expect(tooSlow.status == 504)
             #expect(tooSlow.body.contains(#""status":"DEADLINE_EXCEEDED""#))

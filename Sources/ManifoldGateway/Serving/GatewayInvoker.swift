@@ -27,8 +27,11 @@ struct GatewayInvoker: CallInvoker {
             response = try await target.backend.unary(
                 GRPCRequest(path: target.method.path, message: ByteBuffer(bytes: bytes), timeout: timeout)
             )
+        } catch where error.fromServer {
+            return .failure(CallFailure(error.code, error.message))  // the backend's own words
         } catch {
-            return .failure(CallFailure(error.code, error.message))
+            let detail = "\(target.backendName) \(target.method.fullName): \(error.message)"
+            return .failure(CallFailure(error.code, Self.publicMessage(for: error.code, timeout: timeout), detail: detail))
         }
         do {
             return .success(
@@ -37,7 +40,29 @@ struct GatewayInvoker: CallInvoker {
                 }
             )
         } catch {
-            return .failure(CallFailure(.internalError, "backend \(target.backendName) sent a malformed \(target.method.fullName) response: \(error)"))
+            let detail = "\(target.backendName) sent a malformed \(target.method.fullName) response: \(error)"
+            return .failure(CallFailure(.internalError, "the backend sent a malformed response", detail: detail))
         }
+    }
+
+    /// What a client is told of a failure found here rather than reported by the backend:
+    /// the kind of failure, never addresses, ports or frame-level internals (those go to
+    /// the log, as `CallFailure.detail`).
+    static func publicMessage(for code: GRPCStatusCode, timeout: Duration) -> String {
+        switch code {
+        case .deadlineExceeded: "no response within \(milliseconds(timeout)) ms"
+        case .unavailable: "the backend is unavailable"
+        case .resourceExhausted: "the backend's response is too large"
+        case .cancelled: "the call was cancelled"
+        case .internalError: "the backend broke the gRPC protocol"
+        default: "the call failed (\(code.name))"
+        }
+    }
+
+    /// A call's timeout is often what was left of the route's, down to the nanosecond;
+    /// clients get whole milliseconds.
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + (attoseconds + 500_000_000_000_000) / 1_000_000_000_000_000
     }
 }

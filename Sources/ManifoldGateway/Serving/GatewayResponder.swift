@@ -98,6 +98,9 @@ struct GatewayResponder: HTTPResponder {
         }
         switch result {
         case .success(let outcome):
+            for entry in outcome.failures where entry.failure.detail != nil {
+                logger.warning("optional call failed", metadata: ["call": "\(entry.call)", "detail": "\(entry.failure.detail!)"])
+            }
             guard !outcome.failures.isEmpty, case .object(var object) = outcome.body else { return outcome.body }
             object["errors"] = .array(outcome.failures.map { entry in
                 .object(JSONObject([
@@ -109,7 +112,16 @@ struct GatewayResponder: HTTPResponder {
             })
             return .object(object)
         case .failure(let failure):
-            logger.debug("required call failed", metadata: ["call": "\(failure.call)", "grpc.status_code": "\(failure.failure.code.name)"])
+            // A backend's own status is ordinary traffic; a failure found here (no connection,
+            // a broken stream) is worth a warning, with the details the client was not told.
+            logger.log(
+                level: failure.failure.detail == nil ? .debug : .warning,
+                "required call failed",
+                metadata: [
+                    "call": "\(failure.call)", "grpc.status_code": "\(failure.failure.code.name)",
+                    "detail": "\(failure.failure.detail ?? failure.failure.message)",
+                ]
+            )
             throw GatewayError(failure.failure.code, failure.failure.message)
         }
     }
