@@ -38,7 +38,7 @@ public enum PlanBuilder {
                     found.insert(call)
                 } else if contextRoots.contains(name) {
                     rootsRead.insert(name)
-                } else if !contextRoots.contains(name) && !extraRoots.contains(name) {
+                } else if !extraRoots.contains(name) {
                     let known = (specs.map(\.name) + contextRoots.sorted() + extraRoots.sorted()).joined(separator: ", ")
                     errors.append(ComposeError(location: location, message: "reads \"\(name)\", which is not one of \(known)"))
                 }
