@@ -26,14 +26,17 @@ extension JSONValue {
     }
 
     /// The JSON type name, as error messages and JMESPath's `type()` spell it.
-    public var typeName: String {
+    public var typeName: String { kind.name }
+
+    /// Which of the six kinds of JSON value this is.
+    public var kind: JSONKind {
         switch self {
-        case .null: "null"
-        case .bool: "boolean"
-        case .number: "number"
-        case .string: "string"
-        case .array: "array"
-        case .object: "object"
+        case .null: .null
+        case .bool: .bool
+        case .number: .number
+        case .string: .string
+        case .array: .array
+        case .object: .object
         }
     }
 }

@@ -1,20 +1,29 @@
 internal import CProtobufC
+import Glibc
 import ManifoldCore
 
-/// Reads protobuf-c message structs (as `protobuf_c_message_unpack` left them) into proto3
-/// JSON values. Unknown fields the backend sent (a newer schema) are in the struct's
-/// `unknown_fields` and are skipped here.
+/// Renders protobuf-c message structs (as `protobuf_c_message_unpack` left them) as proto3
+/// JSON into a sink: a `JSONTreeSink` for the composition layer, a `JSONTextSink` for JSON
+/// text with no tree in between. Unknown fields the backend sent (a newer schema) are in the
+/// struct's `unknown_fields` and are skipped here.
 struct MessageDecoder {
     let schema: Schema
     let options: JSONOptions
+    /// Where nested `Any` payloads are unpacked; it owns the top-level message too.
+    let arena: Arena
 
-    /// The JSON of message `messageIndex` at `base`: its field object, or its own form for
-    /// a well-known type.
+    /// Writes message `messageIndex` at `base`: its field object, or its own form for a
+    /// well-known type.
     /// - Throws: `invalidMessage` when a well-known value is out of its range (a Timestamp
     ///   past year 9999) or an Any holds a type the schema does not know.
-    func value(of base: UnsafeRawPointer, messageIndex: Int) throws(SchemaError) -> JSONValue {
+    func write<Sink: JSONSink>(_ base: UnsafeRawPointer, messageIndex: Int, to sink: inout Sink) throws(SchemaError) {
         let info = schema.messages[messageIndex]
-        guard let kind = info.wellKnown else { return .object(try object(of: base, messageIndex: messageIndex)) }
+        guard let kind = info.wellKnown else {
+            sink.beginObject()
+            try writeMembers(of: base, info: info, to: &sink)
+            sink.endObject()
+            return
+        }
         func field(_ number: Int32) -> FieldInfo { info.fields.first { $0.number == number }! }
         switch kind {
         case .timestamp, .duration:
@@ -25,133 +34,202 @@ struct MessageDecoder {
             guard let text else {
                 throw SchemaError(.invalidMessage, "\(info.fullName) out of range: seconds \(seconds), nanos \(nanos)")
             }
-            return .string(text)
+            sink.string(text)
         case .fieldMask:
-            let paths = try self.value(of: field(1), in: base) ?? .array([])
-            guard case .array(let items) = paths else { return .string("") }
-            let camel = items.compactMap { item -> String? in
-                if case .string(let path) = item { return path.split(separator: ".").map { SchemaBuilder.lowerCamel(String($0)) }.joined(separator: ".") }
-                return nil
+            let paths = field(1)
+            let count = Int(base.load(fromByteOffset: paths.quantifierOffset!, as: UInt.self))
+            let array = base.load(fromByteOffset: paths.offset, as: UnsafeRawPointer?.self)
+            var camel: [String] = []
+            for i in 0..<count {
+                let path = Self.string(at: array! + i * 8)
+                camel.append(path.split(separator: ".").map { SchemaBuilder.lowerCamel(String($0)) }.joined(separator: "."))
             }
-            return .string(camel.joined(separator: ","))
+            sink.string(camel.joined(separator: ","))
         case .wrapper:
-            return try scalar(field(1), at: base + field(1).offset)
+            try writeValue(field(1), at: base + field(1).offset, to: &sink)
         case .struct:
-            return try self.value(of: field(1), in: base) ?? .object(JSONObject())
+            let fields = field(1)
+            if !(try writeField(fields, in: base, to: &sink, key: nil)) { sink.beginObject(); sink.endObject() }
         case .listValue:
-            return try self.value(of: field(1), in: base) ?? .array([])
+            let values = field(1)
+            if !(try writeField(values, in: base, to: &sink, key: nil)) { sink.beginArray(); sink.endArray() }
         case .value:
-            // Decode the set member once: a Struct or ListValue member nests Values again,
-            // so decoding it twice per level would double the work at every level.
-            for member in info.fields {
-                guard let value = try self.value(of: member, in: base) else { continue }
-                return member.number == 1 ? .null : value  // null_value renders as null
+            for member in info.fields where isPresent(member, in: base) {
+                // null_value renders as null whatever number it holds.
+                if member.number == 1 { sink.null() } else { try writeValue(member, at: base + member.offset, to: &sink) }
+                return
             }
-            return .null  // no kind set: the closest JSON has is null
+            sink.null()  // no kind set: the closest JSON has is null
         case .any:
-            return try any(base, info: info)
+            try writeAny(base, info: info, to: &sink)
         }
     }
 
-    func object(of base: UnsafeRawPointer, messageIndex: Int) throws(SchemaError) -> JSONObject {
-        let info = schema.messages[messageIndex]
-        var object = JSONObject()
+    /// The members of an ordinary message's object, without the braces.
+    private func writeMembers<Sink: JSONSink>(of base: UnsafeRawPointer, info: MessageInfo, to sink: inout Sink) throws(SchemaError) {
+        let camel = options.fieldNames == .camel
         for field in info.fields {
-            guard let value = try value(of: field, in: base) else { continue }
-            object.appendUnique(options.fieldNames == .camel ? field.jsonName : field.name, value)
+            _ = try writeField(field, in: base, to: &sink, key: camel ? field.jsonKey : field.protoKey)
         }
-        return object
     }
 
-    /// The field's JSON value, or nil when it is absent and should not be rendered.
-    private func value(of field: FieldInfo, in base: UnsafeRawPointer) throws(SchemaError) -> JSONValue? {
+    /// Writes the field, preceded by `key` when one is given, unless it is absent and
+    /// should not be rendered.
+    /// - Returns: whether anything was written.
+    private func writeField<Sink: JSONSink>(
+        _ field: FieldInfo,
+        in base: UnsafeRawPointer,
+        to sink: inout Sink,
+        key: JSONKey?
+    ) throws(SchemaError) -> Bool {
         switch field.cardinality {
         case .repeated:
             let count = Int(base.load(fromByteOffset: field.quantifierOffset!, as: UInt.self))
-            guard count > 0 else { return options.emitDefaults ? (field.isMap ? .object(JSONObject()) : .array([])) : nil }
-            let array = base.load(fromByteOffset: field.offset, as: UnsafeRawPointer.self)
-            if field.isMap { return .object(try map(field, entries: array, count: count)) }
-            var elements: [JSONValue] = []
-            elements.reserveCapacity(count)
-            for i in 0..<count {
-                elements.append(try scalar(field, at: array + i * field.type.storageSize))
+            guard count > 0 || options.emitDefaults else { return false }
+            if let key { sink.key(key) }
+            let array = base.load(fromByteOffset: field.offset, as: UnsafeRawPointer?.self)
+            if field.isMap {
+                sink.beginObject()
+                if let array { try writeMapEntries(field, entries: array, count: count, to: &sink) }
+                sink.endObject()
+            } else {
+                sink.beginArray()
+                let stride = field.type.storageSize
+                for i in 0..<count { try writeValue(field, at: array! + i * stride, to: &sink) }
+                sink.endArray()
             }
-            return .array(elements)
+            return true
         case .optional:
-            if let quantifier = field.quantifierOffset {
-                if field.oneofIndex != nil {
-                    guard base.load(fromByteOffset: quantifier, as: UInt32.self) == UInt32(bitPattern: field.number) else { return nil }
-                } else {
-                    guard base.load(fromByteOffset: quantifier, as: Int32.self) != 0 else { return nil }
-                }
-            } else if base.load(fromByteOffset: field.offset, as: UnsafeRawPointer?.self) == nil {
-                return nil
-            }
-            return try scalar(field, at: base + field.offset)
+            guard isPresent(field, in: base) else { return false }
         case .required:
-            return try scalar(field, at: base + field.offset)
+            break
         case .implicit:
-            if !options.emitDefaults, isZero(field, at: base + field.offset) { return nil }
-            return try scalar(field, at: base + field.offset)
+            guard options.emitDefaults || !isZero(field, at: base + field.offset) else { return false }
         }
+        if let key { sink.key(key) }
+        try writeValue(field, at: base + field.offset, to: &sink)
+        return true
     }
 
-    private func map(_ field: FieldInfo, entries: UnsafeRawPointer, count: Int) throws(SchemaError) -> JSONObject {
+    /// Whether an explicit-presence field is set: its `has_` flag, its oneof case, or its
+    /// pointer.
+    private func isPresent(_ field: FieldInfo, in base: UnsafeRawPointer) -> Bool {
+        guard let quantifier = field.quantifierOffset else {
+            return base.load(fromByteOffset: field.offset, as: UnsafeRawPointer?.self) != nil
+        }
+        if field.oneofIndex != nil {
+            return base.load(fromByteOffset: quantifier, as: UInt32.self) == UInt32(bitPattern: field.number)
+        }
+        return base.load(fromByteOffset: quantifier, as: Int32.self) != 0
+    }
+
+    private func writeMapEntries<Sink: JSONSink>(
+        _ field: FieldInfo,
+        entries: UnsafeRawPointer,
+        count: Int,
+        to sink: inout Sink
+    ) throws(SchemaError) {
         let entryInfo = schema.messages[field.messageIndex!]
-        var object = JSONObject()
+        let keyField = entryInfo.fields.first { $0.number == 1 }!
+        let valueField = entryInfo.fields.first { $0.number == 2 }!
+        // A key repeated on the wire: the last one wins, as in every runtime. Rare, so the
+        // index of last entries is built only when the keys hold a duplicate at all; small
+        // maps are checked pairwise on the raw keys, with no allocation.
+        var lastIndexOfKey: [String: Int]? = nil
+        if hasDuplicateKeys(keyField, entries: entries, count: count) {
+            var last: [String: Int] = [:]
+            for i in 0..<count { last[mapKey(keyField, of: entries.load(fromByteOffset: i * 8, as: UnsafeRawPointer.self))] = i }
+            lastIndexOfKey = last
+        }
         for i in 0..<count {
             let entry = entries.load(fromByteOffset: i * 8, as: UnsafeRawPointer.self)
-            var key = ""
-            var value: JSONValue = .null
-            for f in entryInfo.fields {
-                if f.number == 1 { key = mapKey(try scalar(f, at: entry + f.offset)) }
-                if f.number == 2 { value = try scalar(f, at: entry + f.offset) }
-            }
-            object[key] = value  // a repeated key on the wire: the last one wins, as in every runtime
-        }
-        return object
-    }
-
-    private func mapKey(_ value: JSONValue) -> String {
-        switch value {
-        case .string(let s): s
-        case .bool(let b): b ? "true" : "false"
-        case .number(let n): JSONWriter.numberText(n)
-        default: ""
-        }
-    }
-
-    /// One value of `field`'s type at `pointer`.
-    private func scalar(_ field: FieldInfo, at pointer: UnsafeRawPointer) throws(SchemaError) -> JSONValue {
-        switch field.type {
-        case .int32, .sint32, .sfixed32: .number(JSONNumber(Int64(pointer.load(as: Int32.self))))
-        case .uint32, .fixed32: .number(JSONNumber(Int64(pointer.load(as: UInt32.self))))
-        case .int64, .sint64, .sfixed64: .number(JSONNumber(pointer.load(as: Int64.self), quoted: true))
-        case .uint64, .fixed64: .number(JSONNumber(pointer.load(as: UInt64.self), quoted: true))
-        case .float: .number(JSONNumber(pointer.load(as: Float.self)))
-        case .double: .number(JSONNumber(pointer.load(as: Double.self)))
-        case .bool: .bool(pointer.load(as: Int32.self) != 0)
-        case .string:
-            if let chars = pointer.load(as: UnsafePointer<CChar>?.self) {
-                .string(String(cString: chars))
+            if let lastIndexOfKey, lastIndexOfKey[mapKey(keyField, of: entry)] != i { continue }
+            if keyField.type == .string {
+                sink.key(utf8: Self.utf8(at: entry + keyField.offset))
             } else {
-                .string("")
+                var key = mapKey(keyField, of: entry)
+                key.withUTF8 { sink.key(utf8: UnsafeRawBufferPointer($0)) }
             }
-        case .bytes:
-            bytes(at: pointer)
-        case .enumeration:
-            enumValue(pointer.load(as: Int32.self), enumIndex: field.enumIndex!)
+            try writeValue(valueField, at: entry + valueField.offset, to: &sink)
+        }
+    }
+
+    private func hasDuplicateKeys(_ keyField: FieldInfo, entries: UnsafeRawPointer, count: Int) -> Bool {
+        guard count > 1 else { return false }
+        func entry(_ i: Int) -> UnsafeRawPointer { entries.load(fromByteOffset: i * 8, as: UnsafeRawPointer.self) + keyField.offset }
+        guard count <= 16 else {
+            var seen = Set<String>()
+            for i in 0..<count where !seen.insert(mapKey(keyField, of: entry(i) - keyField.offset)).inserted { return true }
+            return false
+        }
+        for i in 1..<count {
+            for j in 0..<i {
+                let equal = keyField.type == .string
+                    ? strcmp(Self.cString(at: entry(i)), Self.cString(at: entry(j))) == 0
+                    : memcmp(entry(i), entry(j), keyField.type.storageSize) == 0
+                if equal { return true }
+            }
+        }
+        return false
+    }
+
+    /// A string field's C string; NULL reads as empty.
+    private static func cString(at pointer: UnsafeRawPointer) -> UnsafePointer<CChar> {
+        pointer.load(as: UnsafePointer<CChar>?.self) ?? Self.emptyCString
+    }
+
+    private nonisolated(unsafe) static let emptyCString: UnsafePointer<CChar> = {
+        let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+        pointer.initialize(to: 0)
+        return UnsafePointer(pointer)  // lives as long as the process
+    }()
+
+    /// A map key as JSON writes it: always a string.
+    private func mapKey(_ field: FieldInfo, of entry: UnsafeRawPointer) -> String {
+        let pointer = entry + field.offset
+        switch field.type {
+        case .string: return Self.string(at: pointer)
+        case .bool: return pointer.load(as: Int32.self) != 0 ? "true" : "false"
+        case .int32, .sint32, .sfixed32: return String(pointer.load(as: Int32.self))
+        case .uint32, .fixed32: return String(pointer.load(as: UInt32.self))
+        case .int64, .sint64, .sfixed64: return String(pointer.load(as: Int64.self))
+        case .uint64, .fixed64: return String(pointer.load(as: UInt64.self))
+        default: return ""  // protoc allows no other key types
+        }
+    }
+
+    /// Writes one value of `field`'s type at `pointer`.
+    private func writeValue<Sink: JSONSink>(_ field: FieldInfo, at pointer: UnsafeRawPointer, to sink: inout Sink) throws(SchemaError) {
+        switch field.type {
+        case .int32, .sint32, .sfixed32: sink.number(JSONNumber(Int64(pointer.load(as: Int32.self))))
+        case .uint32, .fixed32: sink.number(JSONNumber(Int64(pointer.load(as: UInt32.self))))
+        case .int64, .sint64, .sfixed64: sink.number(JSONNumber(pointer.load(as: Int64.self), quoted: true))
+        case .uint64, .fixed64: sink.number(JSONNumber(pointer.load(as: UInt64.self), quoted: true))
+        case .float: sink.number(JSONNumber(pointer.load(as: Float.self)))
+        case .double: sink.number(JSONNumber(pointer.load(as: Double.self)))
+        case .bool: sink.bool(pointer.load(as: Int32.self) != 0)
+        case .string: sink.string(utf8: Self.utf8(at: pointer))
+        case .bytes: sink.base64(Self.binary(at: pointer))
+        case .enumeration: writeEnum(pointer.load(as: Int32.self), enumIndex: field.enumIndex!, to: &sink)
         case .message, .group:
             if let message = pointer.load(as: UnsafeRawPointer?.self) {
-                try value(of: message, messageIndex: field.messageIndex!)
+                try write(message, messageIndex: field.messageIndex!, to: &sink)
             } else {
-                .null
+                sink.null()
             }
         }
     }
 
-    private func bytes(at pointer: UnsafeRawPointer) -> JSONValue {
-        .string(Base64.encode(Self.binary(at: pointer)))
+    /// The bytes of a protobuf-c string field (a C string; NULL reads as empty), valid as
+    /// long as the unpacked message. protobuf-c does not check them: sinks repair invalid
+    /// UTF-8.
+    private static func utf8(at pointer: UnsafeRawPointer) -> UnsafeRawBufferPointer {
+        guard let chars = pointer.load(as: UnsafePointer<CChar>?.self) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: chars, count: strlen(chars))
+    }
+
+    private static func string(at pointer: UnsafeRawPointer) -> String {
+        String(decoding: utf8(at: pointer), as: UTF8.self)
     }
 
     /// The bytes of a `ProtobufCBinaryData` field, valid as long as the unpacked message.
@@ -161,51 +239,71 @@ struct MessageDecoder {
         return UnsafeRawBufferPointer(start: data, count: binary.len)
     }
 
-    private func enumValue(_ number: Int32, enumIndex: Int) -> JSONValue {
+    private func writeEnum<Sink: JSONSink>(_ number: Int32, enumIndex: Int, to sink: inout Sink) {
         let info = schema.enums[enumIndex]
-        if info.isNullValue { return .null }
-        if !options.enumsAsNumbers, let name = info.namesByNumber[number] {
-            return .string(name)
+        if info.isNullValue {
+            sink.null()
+        } else if !options.enumsAsNumbers, let name = info.namesByNumber[number] {
+            sink.string(name)
+        } else {
+            sink.number(JSONNumber(Int64(number)))  // unknown numbers render as numbers, as the mapping says
         }
-        return .int(Int64(number))  // unknown numbers render as numbers, as the mapping says
     }
 
     /// `{"@type": url, ...payload fields}`, or `{"@type": url, "value": ...}` for a
     /// well-known payload.
-    private func any(_ base: UnsafeRawPointer, info: MessageInfo) throws(SchemaError) -> JSONValue {
+    private func writeAny<Sink: JSONSink>(_ base: UnsafeRawPointer, info: MessageInfo, to sink: inout Sink) throws(SchemaError) {
         var url = ""
         var payload = UnsafeRawBufferPointer(start: nil, count: 0)
         for field in info.fields {
-            if field.number == 1, let chars = base.load(fromByteOffset: field.offset, as: UnsafePointer<CChar>?.self) {
-                url = String(cString: chars)
+            if field.number == 1 {
+                url = Self.string(at: base + field.offset)
             } else if field.number == 2 {
                 payload = Self.binary(at: base + field.offset)
             }
         }
-        if url.isEmpty, payload.isEmpty { return .object(JSONObject()) }
+        if url.isEmpty, payload.isEmpty {
+            sink.beginObject()
+            sink.endObject()
+            return
+        }
         let typeName = String(url.split(separator: "/").last ?? "")
         guard let index = schema.messageIndex(named: typeName) else {
             throw SchemaError(.invalidMessage, "an Any holds \(url), which the schema does not define")
         }
-        let descriptor = schema.pool.descriptor(ofMessage: index)
-        let unpacked = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { scratch in
-            protobuf_c_message_unpack(
-                descriptor, nil, payload.count,
-                payload.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(scratch.baseAddress!)
-            )
+        guard let unpacked = Self.unpack(payload, descriptor: schema.pool.descriptor(ofMessage: index), into: arena) else {
+            throw SchemaError(.invalidMessage, "an Any's payload is not a valid \(typeName)")
         }
-        guard let unpacked else { throw SchemaError(.invalidMessage, "an Any's payload is not a valid \(typeName)") }
-        // Lifetime: freed here, after the payload has been copied into Swift values.
-        defer { protobuf_c_message_free_unpacked(unpacked, nil) }
-        let inner = try value(of: UnsafeRawPointer(unpacked), messageIndex: index)
-        var object = JSONObject()
-        object.appendUnique("@type", .string(url))
-        if schema.messages[index].wellKnown != nil {
-            object.appendUnique("value", inner)
-        } else if case .object(let fields) = inner {
-            for (key, value) in fields.members { object.appendUnique(key, value) }
+        sink.beginObject()
+        sink.key(Self.typeKey)
+        sink.string(url)
+        let payloadInfo = schema.messages[index]
+        if payloadInfo.wellKnown != nil {
+            sink.key(Self.valueKey)
+            try write(unpacked, messageIndex: index, to: &sink)
+        } else {
+            try writeMembers(of: unpacked, info: payloadInfo, to: &sink)
         }
-        return .object(object)
+        sink.endObject()
+    }
+
+    private static let typeKey = JSONKey("@type")
+    private static let valueKey = JSONKey("value")
+
+    /// Unpacks `bytes` with memory from `arena`, or nil when they are not that message.
+    /// Lifetime: the result lives as long as `arena`; it is never freed on its own.
+    static func unpack(
+        _ bytes: UnsafeRawBufferPointer,
+        descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
+        into arena: Arena
+    ) -> UnsafeRawPointer? {
+        arena.withAllocator { allocator in
+            // protobuf-c wants a non-NULL pointer even for an empty message.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { scratch in
+                let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) ?? UnsafePointer(scratch.baseAddress!)
+                return protobuf_c_message_unpack(descriptor, allocator, bytes.count, base).map { UnsafeRawPointer($0) }
+            }
+        }
     }
 
     /// Whether an implicit-presence field holds its default, judged on the raw struct

@@ -1,92 +1,101 @@
 internal import CProtobufC
+import Glibc
 import ManifoldCore
 
-/// Fills protobuf-c message structs from proto3 JSON values.
+/// Fills protobuf-c message structs from proto3 JSON, read one value at a time from a
+/// source: JSON text (`JSONReader`) with no tree in between, or a `JSONValue` tree
+/// (`JSONTreeSource`) the composition layer built.
 ///
 /// Every struct, array and string is allocated in `arena` and zeroed, which protobuf-c reads
 /// as "unset". Errors carry the path below the current message; callers prefix their part as
 /// the error travels up, so the success path builds no path strings at all.
-struct MessageEncoder {
+struct MessageEncoder<Source: JSONSource> {
     let schema: Schema
     let arena: Arena
     let options: JSONOptions
+    var source: Source
 
-    /// A new struct for message `messageIndex`, filled from `value`: an object of its fields,
-    /// or the special JSON form of a well-known type.
-    func makeMessage(from value: JSONValue, messageIndex: Int) throws(SchemaError) -> UnsafeMutableRawPointer {
-        switch schema.messages[messageIndex].wellKnown {
-        case .any?:
-            return try makeAny(value, messageIndex: messageIndex)
-        case let kind?:
-            // The field object is ours, not the client's: its field names stay out of paths.
-            return try makeMessage(try WellKnownJSON.fieldObject(kind, from: value), messageIndex: messageIndex, transparent: true)
-        case nil:
-            guard case .object(let object) = value else { throw typeMismatch("an object", value) }
-            return try makeMessage(object, messageIndex: messageIndex)
+    /// A new struct for message `messageIndex`, filled from the next value: an object of its
+    /// fields, or the special JSON form of a well-known type.
+    mutating func makeMessage(messageIndex: Int) throws(SchemaError) -> UnsafeMutableRawPointer {
+        let info = schema.messages[messageIndex]
+        guard let kind = info.wellKnown else {
+            let next = try peek()
+            guard next == .object else { throw typeMismatch("an object", next) }
+            return try makeMessage(fieldsOf: messageIndex)
         }
+        if kind == .any { return try makeAny(messageIndex: messageIndex) }
+        let base = newStruct(messageIndex)
+        try fillWellKnown(kind, info: info, in: base)
+        return base
+    }
+
+    /// A new, empty struct for message `messageIndex`.
+    func newStruct(_ messageIndex: Int) -> UnsafeMutableRawPointer {
+        let base = arena.allocate(schema.messages[messageIndex].structSize)
+        // ProtobufCMessage.descriptor is the first member.
+        base.storeBytes(of: UnsafeRawPointer(schema.pool.descriptor(ofMessage: messageIndex)), as: UnsafeRawPointer.self)
+        return base
     }
 
     /// A new struct for message `messageIndex`, filled from an object of its fields.
-    /// - Parameter transparent: the object stands for a well-known type's own JSON form, so
-    ///   error paths name what the client wrote (`$.attrs.a`, not `$.attrs.fields["a"]`).
-    func makeMessage(_ object: JSONObject, messageIndex: Int, transparent: Bool = false) throws(SchemaError) -> UnsafeMutableRawPointer {
+    private mutating func makeMessage(fieldsOf messageIndex: Int) throws(SchemaError) -> UnsafeMutableRawPointer {
         let info = schema.messages[messageIndex]
-        let base = arena.allocate(info.structSize)
-        // ProtobufCMessage.descriptor is the first member.
-        base.storeBytes(of: UnsafeRawPointer(schema.pool.descriptor(ofMessage: messageIndex)), as: UnsafeRawPointer.self)
-        var oneofSet: [Int: String] = [:]
-        for (key, value) in object.members {
-            guard let fieldIndex = info.fieldsByName[key] else {
-                if options.ignoreUnknownFields { continue }
-                throw SchemaError(.invalidJSON, "unknown field \"\(key)\" in \(info.fullName)").within(".\(key)")
-            }
-            let field = info.fields[fieldIndex]
-            if case .null = value, !acceptsNull(field) { continue }  // null means the default: leave unset
-            do throws(SchemaError) {
-                if let oneof = field.oneofIndex {
-                    if let other = oneofSet[oneof] {
-                        throw SchemaError(.invalidJSON, "oneof \(info.oneofs[oneof].name) already set by \"\(other)\"")
-                    }
-                    oneofSet[oneof] = key
+        let base = newStruct(messageIndex)
+        var seen = FieldSet(count: info.fields.count)
+        var hint = 0
+        try beginObject()
+        while let key = try nextKey() {
+            guard let (fieldIndex, isProtoName) = info.field(named: key, hint: hint) else {
+                let name = String(decoding: key, as: UTF8.self)
+                if options.ignoreUnknownFields {
+                    try skipValue()
+                    continue
                 }
-                try fill(field, from: value, in: base, transparent: transparent)
+                throw SchemaError(.invalidJSON, "unknown field \"\(name)\" in \(info.fullName)").within(".\(name)")
+            }
+            hint = fieldIndex + 1
+            let field = info.fields[fieldIndex]
+            let written = isProtoName ? field.name : field.jsonName
+            guard seen.insert(fieldIndex) else {
+                throw SchemaError(.invalidJSON, "field \"\(field.jsonName)\" given twice").within(".\(written)")
+            }
+            do throws(SchemaError) {
+                if try peek() == .null, !acceptsNull(field) {
+                    try readNull()  // null means the default: leave unset
+                    seen.remove(fieldIndex)  // and a required field still missing
+                    continue
+                }
+                if let oneof = field.oneofIndex {
+                    let set = base.load(fromByteOffset: info.oneofs[oneof].caseOffset, as: UInt32.self)
+                    if set != 0, let other = info.fields.first(where: { UInt32(bitPattern: $0.number) == set }) {
+                        throw SchemaError(.invalidJSON, "oneof \(info.oneofs[oneof].name) already set by \"\(other.jsonName)\"")
+                    }
+                }
+                try fill(field, in: base, keysAsFields: false)
             } catch {
-                throw transparent ? error : error.within(".\(key)")
+                throw error.within(".\(written)")
             }
         }
         // proto2 `required`: a message without one would not parse at the backend.
-        for field in info.fields where field.cardinality == .required {
-            let given = object[field.jsonName] ?? object[field.name]
-            if given == nil || given == .null {
-                throw SchemaError(.invalidJSON, "missing required field \"\(field.jsonName)\"")
-            }
+        for (index, field) in info.fields.enumerated() where field.cardinality == .required && !seen.contains(index) {
+            throw SchemaError(.invalidJSON, "missing required field \"\(field.jsonName)\"")
         }
         return base
     }
 
-    private func fill(_ field: FieldInfo, from value: JSONValue, in base: UnsafeMutableRawPointer, transparent: Bool) throws(SchemaError) {
+    /// Reads the next value into `field` of the struct at `base`.
+    /// - Parameter keysAsFields: the field is a Struct's map, whose keys read as fields in paths.
+    mutating func fill(_ field: FieldInfo, in base: UnsafeMutableRawPointer, keysAsFields: Bool) throws(SchemaError) {
         if field.isMap {
-            try fillMap(field, from: value, in: base, keysAsFields: transparent)
+            try fillMap(field, in: base, keysAsFields: keysAsFields)
             return
         }
         if field.cardinality == .repeated {
-            guard case .array(let elements) = value else {
-                throw SchemaError(.invalidJSON, "expected an array, got \(value.typeName)")
-            }
-            let array = arena.allocate(elements.count * field.type.storageSize)
-            for (i, element) in elements.enumerated() {
-                do throws(SchemaError) {
-                    if case .null = element, !acceptsNull(field) { throw SchemaError(.invalidJSON, "null is not allowed in a list") }
-                    try store(element, as: field, at: array + i * field.type.storageSize)
-                } catch {
-                    throw error.within("[\(i)]")
-                }
-            }
-            base.storeBytes(of: UInt(elements.count), toByteOffset: field.quantifierOffset!, as: UInt.self)
-            base.storeBytes(of: UnsafeRawPointer(array), toByteOffset: field.offset, as: UnsafeRawPointer.self)
+            try fillList(field, in: base)
             return
         }
-        try store(value, as: field, at: base + field.offset)
+        try store(field, at: base + field.offset)
         guard let quantifier = field.quantifierOffset else { return }
         if field.oneofIndex != nil {
             base.storeBytes(of: UInt32(bitPattern: field.number), toByteOffset: quantifier, as: UInt32.self)
@@ -95,97 +104,120 @@ struct MessageEncoder {
         }
     }
 
-    /// A `map<K, V>` is a repeated entry message on the wire; JSON writes it as an object.
-    /// - Parameter keysAsFields: the map is a Struct's, whose keys read as fields in paths.
-    private func fillMap(
-        _ field: FieldInfo,
-        from value: JSONValue,
-        in base: UnsafeMutableRawPointer,
-        keysAsFields: Bool
-    ) throws(SchemaError) {
-        guard case .object(let object) = value else {
-            throw SchemaError(.invalidJSON, "expected an object (a map), got \(value.typeName)")
+    mutating func fillList(_ field: FieldInfo, in base: UnsafeMutableRawPointer) throws(SchemaError) {
+        let next = try peek()
+        guard next == .array else { throw SchemaError(.invalidJSON, "expected an array, got \(next.name)") }
+        var list = ArenaList(arena: arena, stride: field.type.storageSize)
+        try beginArray()
+        while try nextElement() {
+            let index = list.count
+            do throws(SchemaError) {
+                if try peek() == .null, !acceptsNull(field) { throw SchemaError(.invalidJSON, "null is not allowed in a list") }
+                try store(field, at: list.append())
+            } catch {
+                throw error.within("[\(index)]")
+            }
         }
+        list.store(in: base, count: field.quantifierOffset!, pointer: field.offset)
+    }
+
+    /// A `map<K, V>` is a repeated entry message on the wire; JSON writes it as an object.
+    mutating func fillMap(_ field: FieldInfo, in base: UnsafeMutableRawPointer, keysAsFields: Bool) throws(SchemaError) {
+        let next = try peek()
+        guard next == .object else { throw SchemaError(.invalidJSON, "expected an object (a map), got \(next.name)") }
         let entryIndex = field.messageIndex!
         let entryInfo = schema.messages[entryIndex]
         guard let keyField = entryInfo.fields.first(where: { $0.number == 1 }),
             let valueField = entryInfo.fields.first(where: { $0.number == 2 })
         else { throw SchemaError(.invalidDescriptor, "map entry \(entryInfo.fullName) lacks key or value") }
-        let entries = arena.allocate(object.count * 8)
-        for (i, member) in object.members.enumerated() {
+        var entries = ArenaList(arena: arena, stride: 8)
+        var keys = JSONKeySet()
+        try beginObject()
+        while let keyBytes = try nextKey() {
+            let key = String(decoding: keyBytes, as: UTF8.self)
             do throws(SchemaError) {
-                let entry = arena.allocate(entryInfo.structSize)
-                entry.storeBytes(of: UnsafeRawPointer(schema.pool.descriptor(ofMessage: entryIndex)), as: UnsafeRawPointer.self)
-                try store(try mapKey(member.key, as: keyField), as: keyField, at: entry + keyField.offset)
-                if case .null = member.value, !acceptsNull(valueField) {
+                guard keys.insert(key) else { throw SchemaError(.invalidJSON, "map key given twice") }
+                let entry = newStruct(entryIndex)
+                try storeMapKey(key, as: keyField, at: entry + keyField.offset)
+                if try peek() == .null, !acceptsNull(valueField) {
                     throw SchemaError(.invalidJSON, "null is not allowed as a map value")
                 }
-                try store(member.value, as: valueField, at: entry + valueField.offset)
-                entries.storeBytes(of: UnsafeRawPointer(entry), toByteOffset: i * 8, as: UnsafeRawPointer.self)
+                try store(valueField, at: entry + valueField.offset)
+                entries.append().storeBytes(of: UnsafeRawPointer(entry), as: UnsafeRawPointer.self)
             } catch {
-                throw error.within(keysAsFields ? ".\(member.key)" : "[\"\(member.key)\"]")
+                throw error.within(keysAsFields ? ".\(key)" : "[\"\(key)\"]")
             }
         }
-        base.storeBytes(of: UInt(object.count), toByteOffset: field.quantifierOffset!, as: UInt.self)
-        base.storeBytes(of: UnsafeRawPointer(entries), toByteOffset: field.offset, as: UnsafeRawPointer.self)
+        entries.store(in: base, count: field.quantifierOffset!, pointer: field.offset)
     }
 
-    /// Map keys are always JSON strings; this turns one into the JSON value its type reads.
-    private func mapKey(_ key: String, as field: FieldInfo) throws(SchemaError) -> JSONValue {
+    /// Map keys are always JSON strings; this reads one as its key type.
+    private func storeMapKey(_ key: String, as field: FieldInfo, at pointer: UnsafeMutableRawPointer) throws(SchemaError) {
         switch field.type {
-        case .string: return .string(key)
+        case .string:
+            guard !key.utf8.contains(0) else { throw SchemaError(.invalidJSON, "strings containing U+0000 are not supported") }
+            pointer.storeBytes(of: UnsafeRawPointer(arena.cString(key)), as: UnsafeRawPointer.self)
         case .bool:
             guard key == "true" || key == "false" else {
                 throw SchemaError(.invalidJSON, "map key \"\(key)\" is not a bool")
             }
-            return .bool(key == "true")
-        default: return .string(key)  // integers parse from strings like any other
+            pointer.storeBytes(of: Int32(key == "true" ? 1 : 0), as: Int32.self)
+        default:
+            // Integers, written as strings like any other.
+            var text = key
+            guard let number = text.withUTF8({ JSONReader.number(in: UnsafeRawBufferPointer($0)) }) else {
+                throw SchemaError(.invalidJSON, "\"\(key)\" is not an integer")
+            }
+            guard number.isIntegral else { throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is not an integer") }
+            try storeInteger(number, as: field.type, at: pointer)
         }
     }
 
-    /// Writes one value of `field`'s type at `pointer`.
-    private func store(_ value: JSONValue, as field: FieldInfo, at pointer: UnsafeMutableRawPointer) throws(SchemaError) {
+    /// Reads the next value as one value of `field`'s type and writes it at `pointer`.
+    private mutating func store(_ field: FieldInfo, at pointer: UnsafeMutableRawPointer) throws(SchemaError) {
         switch field.type {
-        case .int32, .sint32, .sfixed32:
-            pointer.storeBytes(of: Int32(try integer(value, in: Int64(Int32.min)...Int64(Int32.max))), as: Int32.self)
-        case .uint32, .fixed32:
-            pointer.storeBytes(of: UInt32(try unsignedInteger(value, max: UInt64(UInt32.max))), as: UInt32.self)
-        case .int64, .sint64, .sfixed64:
-            pointer.storeBytes(of: try integer(value, in: Int64.min...Int64.max), as: Int64.self)
-        case .uint64, .fixed64:
-            pointer.storeBytes(of: try unsignedInteger(value, max: UInt64.max), as: UInt64.self)
+        case .int32, .sint32, .sfixed32, .uint32, .fixed32, .int64, .sint64, .sfixed64, .uint64, .fixed64:
+            try storeInteger(try integralNumber(), as: field.type, at: pointer)
         case .float:
-            let double = try floating(value)
+            let double = try floating()
             guard !double.isFinite || abs(double) <= Double(Float.greatestFiniteMagnitude) else {
-                throw SchemaError(.invalidJSON, "\(double) is out of range for float")
+                throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(JSONNumber(double))) is out of range for float")
             }
             pointer.storeBytes(of: Float(double), as: Float.self)
         case .double:
-            pointer.storeBytes(of: try floating(value), as: Double.self)
+            pointer.storeBytes(of: try floating(), as: Double.self)
         case .bool:
-            guard case .bool(let b) = value else { throw typeMismatch("a boolean", value) }
-            pointer.storeBytes(of: Int32(b ? 1 : 0), as: Int32.self)
+            let next = try peek()
+            guard next == .bool else { throw typeMismatch("a boolean", next) }
+            pointer.storeBytes(of: Int32(try readBool() ? 1 : 0), as: Int32.self)
         case .string:
-            guard case .string(let s) = value else { throw typeMismatch("a string", value) }
-            // protobuf-c strings are NUL-terminated; a NUL inside would silently truncate.
-            guard !s.utf8.contains(0) else {
-                throw SchemaError(.invalidJSON, "strings containing U+0000 are not supported")
-            }
-            pointer.storeBytes(of: UnsafeRawPointer(arena.cString(s)), as: UnsafeRawPointer.self)
+            let next = try peek()
+            guard next == .string else { throw typeMismatch("a string", next) }
+            try storeString(try readString(), at: pointer)
         case .bytes:
-            guard case .string(let s) = value else { throw typeMismatch("a base64 string", value) }
-            guard let bytes = Base64.decode(s) else { throw SchemaError(.invalidJSON, "invalid base64") }
-            let data = arena.allocate(bytes.count)
-            bytes.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
-            Self.storeBinary(data, count: bytes.count, at: pointer)
+            let next = try peek()
+            guard next == .string else { throw typeMismatch("a base64 string", next) }
+            let text = try readString()
+            let data = arena.allocate(Base64.maxDecodedCount(text.count))
+            guard let count = Base64.decode(text, into: data) else { throw SchemaError(.invalidJSON, "invalid base64") }
+            Self.storeBinary(data, count: count, at: pointer)
         case .enumeration:
-            pointer.storeBytes(of: try enumNumber(value, enumIndex: field.enumIndex!), as: Int32.self)
+            pointer.storeBytes(of: try enumNumber(enumIndex: field.enumIndex!), as: Int32.self)
         case .message:
-            let message = try makeMessage(from: value, messageIndex: field.messageIndex!)
+            let message = try makeMessage(messageIndex: field.messageIndex!)
             pointer.storeBytes(of: UnsafeRawPointer(message), as: UnsafeRawPointer.self)
         case .group:
             throw SchemaError(.unsupported, "proto2 groups are not supported")
         }
+    }
+
+    /// Copies a string into the arena as the C string protobuf-c wants.
+    func storeString(_ utf8: UnsafeRawBufferPointer, at pointer: UnsafeMutableRawPointer) throws(SchemaError) {
+        // protobuf-c strings are NUL-terminated; a NUL inside would silently truncate.
+        if let base = utf8.baseAddress, memchr(base, 0, utf8.count) != nil {
+            throw SchemaError(.invalidJSON, "strings containing U+0000 are not supported")
+        }
+        pointer.storeBytes(of: UnsafeRawPointer(arena.cString(utf8)), as: UnsafeRawPointer.self)
     }
 
     /// Whether `null` is a value for `field` rather than "unset": google.protobuf.Value
@@ -196,67 +228,34 @@ struct MessageEncoder {
         return false
     }
 
-    // MARK: - Any
-
-    /// `{"@type": "type.googleapis.com/pkg.Msg", ...fields}`, or for a well-known payload
-    /// `{"@type": ..., "value": <its JSON form>}`: the payload is packed into `value`.
     /// Fills a `ProtobufCBinaryData` field; `data` must live as long as the message (the arena).
-    private static func storeBinary(_ data: UnsafeMutableRawPointer, count: Int, at pointer: UnsafeMutableRawPointer) {
+    static func storeBinary(_ data: UnsafeMutableRawPointer, count: Int, at pointer: UnsafeMutableRawPointer) {
         pointer.storeBytes(of: ProtobufCBinaryData(len: count, data: data.assumingMemoryBound(to: UInt8.self)), as: ProtobufCBinaryData.self)
-    }
-
-    private func makeAny(_ value: JSONValue, messageIndex: Int) throws(SchemaError) -> UnsafeMutableRawPointer {
-        guard case .object(var object) = value else { throw typeMismatch("an object with \"@type\"", value) }
-        guard case .string(let url)? = object["@type"] else {
-            throw SchemaError(.invalidJSON, "an Any needs a string \"@type\"")
-        }
-        // type_url is a C string to protobuf-c: a NUL would silently cut it short.
-        guard !url.utf8.contains(0) else { throw SchemaError(.invalidJSON, "strings containing U+0000 are not supported").within(".@type") }
-        let typeName = String(url.split(separator: "/").last ?? "")
-        guard let payloadIndex = schema.messageIndex(named: typeName) else {
-            throw SchemaError(.invalidJSON, "\"@type\" names \(url), which the schema does not define").within(".@type")
-        }
-        object["@type"] = nil
-        let payloadJSON: JSONValue
-        if schema.messages[payloadIndex].wellKnown != nil {
-            guard object.count == 1, let inner = object["value"] else {
-                throw SchemaError(.invalidJSON, "an Any holding \(typeName) needs exactly one other member, \"value\"")
-            }
-            payloadJSON = inner
-        } else {
-            payloadJSON = .object(object)
-        }
-        let payload = try makeMessage(from: payloadJSON, messageIndex: payloadIndex)
-        let cPayload = payload.assumingMemoryBound(to: ProtobufCMessage.self)
-        let size = protobuf_c_message_get_packed_size(cPayload)
-        let bytes = arena.allocate(size)
-        _ = protobuf_c_message_pack(cPayload, bytes.assumingMemoryBound(to: UInt8.self))
-
-        let info = schema.messages[messageIndex]
-        let any = arena.allocate(info.structSize)
-        any.storeBytes(of: UnsafeRawPointer(schema.pool.descriptor(ofMessage: messageIndex)), as: UnsafeRawPointer.self)
-        for field in info.fields {
-            if field.number == 1 {  // type_url
-                any.storeBytes(of: UnsafeRawPointer(arena.cString(url)), toByteOffset: field.offset, as: UnsafeRawPointer.self)
-            } else if field.number == 2 {  // value: ProtobufCBinaryData
-                Self.storeBinary(bytes, count: size, at: any + field.offset)
-            }
-        }
-        return any
     }
 
     // MARK: - Scalars
 
-    private func integer(_ value: JSONValue, in range: ClosedRange<Int64>) throws(SchemaError) -> Int64 {
-        let number = try integralNumber(value, expected: "an integer")
+    private func storeInteger(_ number: JSONNumber, as type: FieldType, at pointer: UnsafeMutableRawPointer) throws(SchemaError) {
+        switch type {
+        case .int32, .sint32, .sfixed32:
+            pointer.storeBytes(of: Int32(try Self.integer(number, in: Int64(Int32.min)...Int64(Int32.max))), as: Int32.self)
+        case .uint32, .fixed32:
+            pointer.storeBytes(of: UInt32(try Self.unsignedInteger(number, max: UInt64(UInt32.max))), as: UInt32.self)
+        case .int64, .sint64, .sfixed64:
+            pointer.storeBytes(of: try Self.integer(number, in: Int64.min...Int64.max), as: Int64.self)
+        default:
+            pointer.storeBytes(of: try Self.unsignedInteger(number, max: UInt64.max), as: UInt64.self)
+        }
+    }
+
+    private static func integer(_ number: JSONNumber, in range: ClosedRange<Int64>) throws(SchemaError) -> Int64 {
         guard let exact = number.int64Value, range.contains(exact) else {
             throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is out of range [\(range.lowerBound), \(range.upperBound)]")
         }
         return exact
     }
 
-    private func unsignedInteger(_ value: JSONValue, max: UInt64) throws(SchemaError) -> UInt64 {
-        let number = try integralNumber(value, expected: "a non-negative integer")
+    private static func unsignedInteger(_ number: JSONNumber, max: UInt64) throws(SchemaError) -> UInt64 {
         guard let exact = number.uint64Value, exact <= max else {
             throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is out of range [0, \(max)]")
         }
@@ -264,61 +263,185 @@ struct MessageEncoder {
     }
 
     /// An integral number, written as a JSON number or inside a string (`"42"`).
-    private func integralNumber(_ value: JSONValue, expected: String) throws(SchemaError) -> JSONNumber {
+    private mutating func integralNumber() throws(SchemaError) -> JSONNumber {
         let number: JSONNumber
-        switch value {
-        case .number(let n): number = n
-        case .string(let s):
-            guard let parsed = Self.numberFromString(s) else { throw SchemaError(.invalidJSON, "\"\(s)\" is not an integer") }
+        switch try peek() {
+        case .number: number = try readNumber()
+        case .string:
+            let text = try readString()
+            guard let parsed = JSONReader.number(in: text) else {
+                throw SchemaError(.invalidJSON, "\"\(String(decoding: text, as: UTF8.self))\" is not an integer")
+            }
             number = parsed
-        default: throw typeMismatch(expected, value)
+        case let other: throw typeMismatch("an integer", other)
         }
         guard number.isIntegral else { throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is not an integer") }
         return number
     }
 
-    private func floating(_ value: JSONValue) throws(SchemaError) -> Double {
-        switch value {
-        case .number(let n): return n.doubleValue
-        case .string("NaN"): return .nan
-        case .string("Infinity"): return .infinity
-        case .string("-Infinity"): return -.infinity
-        case .string(let s):
-            guard let n = Self.numberFromString(s) else { throw SchemaError(.invalidJSON, "\"\(s)\" is not a number") }
-            return n.doubleValue
-        default: throw typeMismatch("a number", value)
+    private mutating func floating() throws(SchemaError) -> Double {
+        switch try peek() {
+        case .number: return try readNumber().doubleValue
+        case .string:
+            let text = try readString()
+            if let number = JSONReader.number(in: text) { return number.doubleValue }
+            switch String(decoding: text, as: UTF8.self) {
+            case "NaN": return .nan
+            case "Infinity": return .infinity
+            case "-Infinity": return -.infinity
+            case let other: throw SchemaError(.invalidJSON, "\"\(other)\" is not a number")
+            }
+        case let other: throw typeMismatch("a number", other)
         }
     }
 
-    private func enumNumber(_ value: JSONValue, enumIndex: Int) throws(SchemaError) -> Int32 {
+    private mutating func enumNumber(enumIndex: Int) throws(SchemaError) -> Int32 {
         let info = schema.enums[enumIndex]
-        switch value {
+        switch try peek() {
         case .null where info.isNullValue:
+            try readNull()
             return 0
-        case .string(let name):
+        case .string:
+            let name = String(decoding: try readString(), as: UTF8.self)
             guard let number = info.numbersByName[name] else {
                 throw SchemaError(.invalidJSON, "\"\(name)\" is not a value of enum \(info.fullName)")
             }
             return number
-        case .number(let n):
+        case .number:
             // Unknown numbers are kept: proto3 enums are open.
+            let n = try readNumber()
             guard let exact = n.int64Value, let number = Int32(exactly: exact) else {
                 throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(n)) is not a valid enum number")
             }
             return number
-        default: throw typeMismatch("an enum name or number", value)
+        case let other: throw typeMismatch("an enum name or number", other)
         }
     }
 
-    /// A JSON number written inside a string, as proto3 JSON allows for numeric fields.
-    private static func numberFromString(_ s: String) -> JSONNumber? {
-        guard !s.isEmpty, s.first != " ", s.last != " ",
-            case .number(let n)? = try? JSONParser.parse(s)
-        else { return nil }
-        return n
+    func typeMismatch(_ expected: String, _ kind: JSONKind) -> SchemaError {
+        SchemaError(.invalidJSON, "expected \(expected), got \(kind.name)")
     }
 
-    private func typeMismatch(_ expected: String, _ value: JSONValue) -> SchemaError {
-        SchemaError(.invalidJSON, "expected \(expected), got \(value.typeName)")
+    // MARK: - Reading, with syntax errors as schema errors
+
+    mutating func peek() throws(SchemaError) -> JSONKind {
+        do { return try source.peek() } catch { throw Self.syntax(error) }
+    }
+
+    mutating func readNull() throws(SchemaError) {
+        do { try source.readNull() } catch { throw Self.syntax(error) }
+    }
+
+    mutating func readBool() throws(SchemaError) -> Bool {
+        do { return try source.readBool() } catch { throw Self.syntax(error) }
+    }
+
+    mutating func readNumber() throws(SchemaError) -> JSONNumber {
+        do { return try source.readNumber() } catch { throw Self.syntax(error) }
+    }
+
+    mutating func readString() throws(SchemaError) -> UnsafeRawBufferPointer {
+        do { return try source.readString() } catch { throw Self.syntax(error) }
+    }
+
+    mutating func beginObject() throws(SchemaError) {
+        do { try source.beginObject() } catch { throw Self.syntax(error) }
+    }
+
+    mutating func nextKey() throws(SchemaError) -> UnsafeRawBufferPointer? {
+        do { return try source.nextKey() } catch { throw Self.syntax(error) }
+    }
+
+    mutating func beginArray() throws(SchemaError) {
+        do { try source.beginArray() } catch { throw Self.syntax(error) }
+    }
+
+    mutating func nextElement() throws(SchemaError) -> Bool {
+        do { return try source.nextElement() } catch { throw Self.syntax(error) }
+    }
+
+    mutating func readValue() throws(SchemaError) -> JSONValue {
+        do { return try source.readValue() } catch { throw Self.syntax(error) }
+    }
+
+    mutating func skipValue() throws(SchemaError) {
+        do { try source.skipValue() } catch { throw Self.syntax(error) }
+    }
+
+    mutating func finish() throws(SchemaError) {
+        do { try source.finish() } catch { throw Self.syntax(error) }
+    }
+
+    private static func syntax(_ error: JSONParseError) -> SchemaError {
+        SchemaError(.invalidJSON, error.description)
+    }
+}
+
+/// Which fields of a message the JSON has named, to reject a field given twice and to
+/// find missing required fields. Messages of up to 64 fields need no allocation.
+struct FieldSet {
+    private var small: UInt64 = 0
+    private var large: [Bool]?
+
+    init(count: Int) {
+        if count > 64 { large = Array(repeating: false, count: count) }
+    }
+
+    /// Adds `index`; false when it was there already.
+    mutating func insert(_ index: Int) -> Bool {
+        if large != nil {
+            defer { large![index] = true }
+            return !large![index]
+        }
+        let bit: UInt64 = 1 << UInt64(index)
+        defer { small |= bit }
+        return small & bit == 0
+    }
+
+    mutating func remove(_ index: Int) {
+        if large != nil {
+            large![index] = false
+        } else {
+            small &= ~(1 << UInt64(index))
+        }
+    }
+
+    func contains(_ index: Int) -> Bool {
+        if let large { return large[index] }
+        return small & (1 << UInt64(index)) != 0
+    }
+}
+
+/// The elements of a repeated field as they are read, in arena memory that doubles as it
+/// fills (the count is not known until the closing bracket).
+struct ArenaList {
+    private let arena: Arena
+    private let stride: Int
+    private var base: UnsafeMutableRawPointer?
+    private var capacity = 0
+    private(set) var count = 0
+
+    init(arena: Arena, stride: Int) {
+        self.arena = arena
+        self.stride = stride
+    }
+
+    /// Room for one more element, zeroed.
+    mutating func append() -> UnsafeMutableRawPointer {
+        if count == capacity {
+            let newCapacity = max(capacity * 2, 4)
+            let grown = arena.allocate(newCapacity * stride)
+            if let base { grown.copyMemory(from: base, byteCount: count * stride) }
+            base = grown
+            capacity = newCapacity
+        }
+        defer { count += 1 }
+        return base! + count * stride
+    }
+
+    /// Stores the `n_` count and the array pointer into the message struct.
+    func store(in message: UnsafeMutableRawPointer, count countOffset: Int, pointer pointerOffset: Int) {
+        message.storeBytes(of: UInt(count), toByteOffset: countOffset, as: UInt.self)
+        message.storeBytes(of: base.map { UnsafeRawPointer($0) }, toByteOffset: pointerOffset, as: UnsafeRawPointer?.self)
     }
 }

@@ -1,6 +1,11 @@
+package import ManifoldCore
+
 /// A message type of a loaded schema, with its fields in declaration order and where each
 /// one lives in the protobuf-c struct.
-package struct MessageInfo: Sendable {
+///
+/// A class, as is `FieldInfo`: the codec reads them for every field of every message, and
+/// handing out a reference costs one retain where a struct copy would retain each member.
+package final class MessageInfo: Sendable {
     /// Fully qualified name without a leading dot (`shop.catalog.v1.Product`).
     package let fullName: String
     package let fields: [FieldInfo]
@@ -13,6 +18,38 @@ package struct MessageInfo: Sendable {
     package let wellKnown: WellKnownType?
     /// `sizeof` the protobuf-c struct.
     package let structSize: Int
+
+    init(
+        fullName: String, fields: [FieldInfo], fieldsByName: [String: Int], oneofs: [OneofInfo],
+        isMapEntry: Bool, wellKnown: WellKnownType?, structSize: Int
+    ) {
+        self.fullName = fullName
+        self.fields = fields
+        self.fieldsByName = fieldsByName
+        self.oneofs = oneofs
+        self.isMapEntry = isMapEntry
+        self.wellKnown = wellKnown
+        self.structSize = structSize
+    }
+
+    /// The field a JSON key names, by JSON name or by proto name (`isProtoName` says which).
+    /// Keys usually come in declaration order, so the scan starts at `hint`, the field after
+    /// the one found last.
+    package func field(named key: UnsafeRawBufferPointer, hint: Int) -> (index: Int, isProtoName: Bool)? {
+        let count = fields.count
+        guard count <= 64 else {
+            guard let index = fieldsByName[String(decoding: key, as: UTF8.self)] else { return nil }
+            return (index, !fields[index].jsonKey.matches(key))
+        }
+        var i = hint < count ? hint : 0
+        for _ in 0..<count {
+            let field = fields[i]
+            if field.jsonKey.matches(key) { return (i, false) }
+            if field.protoKey.matches(key) { return (i, true) }
+            i = i + 1 == count ? 0 : i + 1
+        }
+        return nil
+    }
 }
 
 /// A real (not synthetic) oneof: its name and where its case number lives.
@@ -22,7 +59,7 @@ package struct OneofInfo: Sendable {
 }
 
 /// One field of a message type.
-package struct FieldInfo: Sendable {
+package final class FieldInfo: Sendable {
     /// How the field records presence, after protobuf-c's labels.
     package enum Cardinality: Sendable {
         /// proto3 field without presence: absent when it holds its default (LABEL_NONE).
@@ -52,6 +89,30 @@ package struct FieldInfo: Sendable {
     package let offset: Int
     /// Offset of the `has_` flag, the `n_` count or the oneof case; nil when there is none.
     package let quantifierOffset: Int?
+    /// The JSON object keys this field renders as, by `jsonName` and by proto name.
+    package let jsonKey: JSONKey
+    package let protoKey: JSONKey
+
+    init(
+        name: String, jsonName: String, number: Int32, type: FieldType, cardinality: Cardinality,
+        messageIndex: Int?, enumIndex: Int?, oneofIndex: Int?, isMap: Bool, isPacked: Bool,
+        offset: Int, quantifierOffset: Int?
+    ) {
+        self.name = name
+        self.jsonName = jsonName
+        self.number = number
+        self.type = type
+        self.cardinality = cardinality
+        self.messageIndex = messageIndex
+        self.enumIndex = enumIndex
+        self.oneofIndex = oneofIndex
+        self.isMap = isMap
+        self.isPacked = isPacked
+        self.offset = offset
+        self.quantifierOffset = quantifierOffset
+        self.jsonKey = JSONKey(jsonName)
+        self.protoKey = JSONKey(name)
+    }
 }
 
 /// An enum type of a loaded schema.

@@ -18,34 +18,74 @@ public struct ProtoJSONCodec: Sendable {
         try encode(json, messageIndex: method.inputIndex)
     }
 
+    /// Encodes JSON text as the request message of `method`, reading it straight into the
+    /// message with no `JSONValue` tree in between. Malformed JSON is an `invalidJSON` error
+    /// too, naming the byte where reading stopped.
+    public func encodeRequestText(_ json: UnsafeRawBufferPointer, for method: MethodInfo) throws(SchemaError) -> [UInt8] {
+        try encodeText(json, messageIndex: method.inputIndex)
+    }
+
+    /// Encodes JSON text as the message named `messageName`.
+    public func encodeText(_ json: UnsafeRawBufferPointer, messageNamed messageName: String) throws(SchemaError) -> [UInt8] {
+        try encodeText(json, messageIndex: try messageIndex(named: messageName))
+    }
+
     /// Decodes the response message of `method`.
     /// - Throws: `SchemaError` with code `invalidMessage` when the bytes are not that message.
     public func decodeResponse(_ bytes: UnsafeRawBufferPointer, for method: MethodInfo) throws(SchemaError) -> JSONValue {
         try decode(bytes, messageIndex: method.outputIndex)
     }
 
-    /// Encodes `json` as the message named `messageName` (fully qualified, no leading dot).
-    public func encode(_ json: JSONValue, messageNamed messageName: String) throws(SchemaError) -> [UInt8] {
+    /// Decodes the response message of `method` straight to JSON text, with no `JSONValue`
+    /// tree in between: for answers passed through as they are.
+    public func decodeResponseText(_ bytes: UnsafeRawBufferPointer, for method: MethodInfo) throws(SchemaError) -> [UInt8] {
+        try decodeText(bytes, messageIndex: method.outputIndex)
+    }
+
+    /// Decodes bytes as the message named `messageName`, straight to JSON text.
+    public func decodeText(_ bytes: UnsafeRawBufferPointer, messageNamed messageName: String) throws(SchemaError) -> [UInt8] {
+        try decodeText(bytes, messageIndex: try messageIndex(named: messageName))
+    }
+
+    func decodeText(_ bytes: UnsafeRawBufferPointer, messageIndex: Int) throws(SchemaError) -> [UInt8] {
+        // JSON text runs about twice the wire size; reserving that makes it one allocation.
+        var sink = JSONTextSink(capacity: bytes.count * 2 + 64)
+        try decode(bytes, messageIndex: messageIndex, into: &sink)
+        return sink.bytes
+    }
+
+    private func messageIndex(named messageName: String) throws(SchemaError) -> Int {
         guard let index = schema.messageIndex(named: messageName) else {
             throw SchemaError(.unknownType, "unknown message type \(messageName)")
         }
-        return try encode(json, messageIndex: index)
+        return index
+    }
+
+    /// Encodes `json` as the message named `messageName` (fully qualified, no leading dot).
+    public func encode(_ json: JSONValue, messageNamed messageName: String) throws(SchemaError) -> [UInt8] {
+        try encode(json, messageIndex: try messageIndex(named: messageName))
     }
 
     /// Decodes bytes as the message named `messageName`.
     public func decode(_ bytes: UnsafeRawBufferPointer, messageNamed messageName: String) throws(SchemaError) -> JSONValue {
-        guard let index = schema.messageIndex(named: messageName) else {
-            throw SchemaError(.unknownType, "unknown message type \(messageName)")
-        }
-        return try decode(bytes, messageIndex: index)
+        try decode(bytes, messageIndex: try messageIndex(named: messageName))
     }
 
     func encode(_ json: JSONValue, messageIndex: Int) throws(SchemaError) -> [UInt8] {
-        let arena = Arena()
-        let encoder = MessageEncoder(schema: schema, arena: arena, options: options)
+        try encode(from: JSONTreeSource(json), messageIndex: messageIndex, arena: Arena())
+    }
+
+    func encodeText(_ json: UnsafeRawBufferPointer, messageIndex: Int) throws(SchemaError) -> [UInt8] {
+        // The structs take about as many bytes as the JSON text: one block holds them all.
+        try encode(from: JSONReader(json), messageIndex: messageIndex, arena: Arena(firstBlock: json.count + 256))
+    }
+
+    private func encode<Source: JSONSource>(from source: Source, messageIndex: Int, arena: Arena) throws(SchemaError) -> [UInt8] {
+        var encoder = MessageEncoder(schema: schema, arena: arena, options: options, source: source)
         let message: UnsafeMutableRawPointer
         do throws(SchemaError) {
-            message = try encoder.makeMessage(from: json, messageIndex: messageIndex)
+            message = try encoder.makeMessage(messageIndex: messageIndex)
+            try encoder.finish()
         } catch {
             throw error.atRoot()
         }
@@ -65,23 +105,26 @@ public struct ProtoJSONCodec: Sendable {
     }
 
     func decode(_ bytes: UnsafeRawBufferPointer, messageIndex: Int) throws(SchemaError) -> JSONValue {
+        var sink = JSONTreeSink()
+        try decode(bytes, messageIndex: messageIndex, into: &sink)
+        return sink.value
+    }
+
+    /// Decodes `bytes` as message `messageIndex` into `sink`.
+    func decode<Sink: JSONSink>(_ bytes: UnsafeRawBufferPointer, messageIndex: Int, into sink: inout Sink) throws(SchemaError) {
+        // Unpacked structs run a few times the size of the wire bytes; a first block of
+        // about that size makes the whole message one or two allocations.
+        let arena = Arena(firstBlock: bytes.count * 3 + 512)
         let descriptor = schema.pool.descriptor(ofMessage: messageIndex)
-        let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        // protobuf-c wants a non-NULL pointer even for an empty message.
-        let unpacked = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1) { scratch in
-            protobuf_c_message_unpack(descriptor, nil, bytes.count, base ?? UnsafePointer(scratch.baseAddress!))
-        }
-        guard let unpacked else {
+        // Lifetime: `unpacked` and everything it points to live in `arena`, alive until this
+        // function returns; the sink copies what it keeps.
+        guard let unpacked = MessageDecoder.unpack(bytes, descriptor: descriptor, into: arena) else {
             throw SchemaError(
                 .invalidMessage,
                 "backend sent \(bytes.count) bytes that are not a valid \(schema.messages[messageIndex].fullName)"
             )
         }
-        // Lifetime: protobuf-c allocated `unpacked` with the default allocator; it is freed
-        // here, after the decoder has copied everything it needs into Swift values.
-        defer { protobuf_c_message_free_unpacked(unpacked, nil) }
-        let decoder = MessageDecoder(schema: schema, options: options)
-        return try decoder.value(of: UnsafeRawPointer(unpacked), messageIndex: messageIndex)
+        try MessageDecoder(schema: schema, options: options, arena: arena).write(unpacked, messageIndex: messageIndex, to: &sink)
     }
 }
 

@@ -99,6 +99,8 @@ import Testing
         Case(json: #"{"children":[{"children":[{"parent":{"name":5}}]}]}"#, path: "$.children[0].children[0].parent.name", message: "expected a string, got number", type: "manifold.test.v1.Tree"),
     ]
 
+    /// Each case fails the same way whether the JSON arrives as text (read straight into
+    /// the message) or as a tree (built by the composition layer).
     @Test(arguments: cases)
     func rejects(_ c: Case) throws {
         let codec = ProtoJSONCodec(schema: CodecReferenceTests.schema)
@@ -107,12 +109,57 @@ import Testing
         #expect(error?.code == .invalidJSON)
         #expect(error?.path == c.path)
         #expect(error?.message == c.message)
+        let textError = #expect(throws: SchemaError.self) { try Self.encodeText(c.json, codec: codec, type: c.type) }
+        #expect(textError == error)
+    }
+
+    static func encodeText(_ json: String, codec: ProtoJSONCodec, type: String) throws -> [UInt8] {
+        try Array(json.utf8).withUnsafeBytes { try codec.encodeText($0, messageNamed: type) }
+    }
+
+    /// What only text can say: its syntax, and a name given twice (a tree cannot hold one).
+    static let textCases: [Case] = [
+        Case(json: #"{"text":"a","text":"b"}"#, path: "$.text", message: #"field "text" given twice"#),
+        Case(json: #"{"choiceNumber":1,"choice_number":2}"#, path: "$.choice_number", message: #"field "choiceNumber" given twice"#),
+        Case(json: #"{"counts":{"a":1,"a":2}}"#, path: #"$.counts["a"]"#, message: "map key given twice"),
+        Case(json: #"{"text":"a",}"#, path: "$", message: "invalid JSON at byte 12: expected a string key"),
+        Case(json: #"{"text":"a"} x"#, path: "$", message: "invalid JSON at byte 13: unexpected data after the value"),
+        Case(json: #"{"nested":{"weight":1"#, path: "$.nested", message: "invalid JSON at byte 21: expected ',' or '}' in an object"),
+        Case(json: #"{"items":[{"label":"x"} {}]}"#, path: "$.items", message: "invalid JSON at byte 24: expected ',' or ']' in an array"),
+        Case(json: #"{"text":"\ud800"}"#, path: "$.text", message: #"invalid JSON at byte 15: unpaired surrogate in \u escape"#),
+        Case(json: #"{"numbers":[01]}"#, path: "$.numbers[0]", message: "invalid JSON at byte 13: leading zeros are not allowed"),
+        Case(json: #"{"text":tru}"#, path: "$.text", message: "invalid JSON at byte 8: invalid literal; expected true"),
+        Case(json: "", path: "$", message: "invalid JSON at byte 0: unexpected end of input"),
+        Case(json: #"{"anything":"#, path: "$.anything", message: "invalid JSON at byte 12: unexpected end of input", type: wellKnown),
+        Case(json: #"{"anything":"# + String(repeating: "[", count: 200), path: "$.anything" + String(repeating: "[0]", count: 127),
+             message: "invalid JSON at byte 139: nesting deeper than 128 levels", type: wellKnown),
+    ]
+
+    @Test(arguments: textCases)
+    func rejectsText(_ c: Case) throws {
+        let codec = ProtoJSONCodec(schema: CodecReferenceTests.schema)
+        let error = #expect(throws: SchemaError.self) { try Self.encodeText(c.json, codec: codec, type: c.type) }
+        #expect(error?.code == .invalidJSON)
+        #expect(error?.path == c.path)
+        #expect(error?.message == c.message)
+    }
+
+    @Test func rejectsInvalidUTF8InText() throws {
+        let codec = ProtoJSONCodec(schema: CodecReferenceTests.schema)
+        let json: [UInt8] = Array(#"{"text":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
+        let error = #expect(throws: SchemaError.self) { try json.withUnsafeBytes { try codec.encodeText($0, messageNamed: "manifold.test.v1.EchoReply") } }
+        #expect(error?.path == "$.text")
+        #expect(error?.message == "invalid JSON at byte 9: string is not valid UTF-8")
     }
 
     @Test func ignoresUnknownFieldsOnlyWhenAsked() throws {
         let codec = ProtoJSONCodec(schema: CodecReferenceTests.schema, options: JSONOptions(ignoreUnknownFields: true))
         let bytes = try codec.encode(try JSONParser.parse(#"{"nope":1,"text":"a"}"#), messageNamed: "manifold.test.v1.EchoReply")
         #expect(bytes == [0x0A, 0x01, 0x61])
+        let skipped = #"{"nope":{"a":[1,{"b":"\"}"}],"c":null},"text":"a","more":[true,false]}"#
+        #expect(try Self.encodeText(skipped, codec: codec, type: "manifold.test.v1.EchoReply") == [0x0A, 0x01, 0x61])
+        let strict = ProtoJSONCodec(schema: CodecReferenceTests.schema)
+        #expect(throws: SchemaError.self) { try Self.encodeText(skipped, codec: strict, type: "manifold.test.v1.EchoReply") }
     }
 }
 

@@ -150,6 +150,22 @@ import Testing
     }
 
     @Test(arguments: cases)
+    func encodesTextAsTheTreeEncodesIt(_ c: Case) throws {
+        let codec = ProtoJSONCodec(schema: Self.schema)
+        let fromTree = try codec.encode(try JSONParser.parse(c.json), messageNamed: c.type)
+        let fromText = try Array(c.json.utf8).withUnsafeBytes { try codec.encodeText($0, messageNamed: c.type) }
+        #expect(fromText == fromTree)
+    }
+
+    @Test(arguments: cases)
+    func roundTripsJSONText(_ c: Case) throws {
+        let codec = ProtoJSONCodec(schema: Self.schema)
+        let bytes = try Array(c.json.utf8).withUnsafeBytes { try codec.encodeText($0, messageNamed: c.type) }
+        let back = try bytes.withUnsafeBytes { try codec.decodeText($0, messageNamed: c.type) }
+        #expect(String(decoding: back, as: UTF8.self) == JSONWriter.string(try JSONParser.parse(c.json)))
+    }
+
+    @Test(arguments: cases)
     func decodesWhatProtocEncodes(_ c: Case) throws {
         let codec = ProtoJSONCodec(schema: Self.schema)
         let reference = try Protoc.encode(c.text, type: c.type)
@@ -165,6 +181,17 @@ import Testing
         let bytes = try codec.encode(json, messageNamed: c.type)
         let back = try bytes.withUnsafeBytes { try codec.decode($0, messageNamed: c.type) }
         #expect(JSONWriter.string(back) == JSONWriter.string(json))
+    }
+
+    /// Straight to text, with no tree in between, renders exactly what the tree renders,
+    /// with the default options and with every option turned the other way.
+    @Test(arguments: cases, [JSONOptions.defaults, JSONOptions(fieldNames: .proto, emitDefaults: true, enumsAsNumbers: true)])
+    func decodesToTextAsTheTreeRendersIt(_ c: Case, options: JSONOptions) throws {
+        let codec = ProtoJSONCodec(schema: Self.schema, options: options)
+        let reference = try Protoc.encode(c.text, type: c.type)
+        let tree = try reference.withUnsafeBytes { try codec.decode($0, messageNamed: c.type) }
+        let text = try reference.withUnsafeBytes { try codec.decodeText($0, messageNamed: c.type) }
+        #expect(String(decoding: text, as: UTF8.self) == JSONWriter.string(tree))
     }
 
     @Test func acceptsProtoNamesAndNumericStrings() throws {
@@ -194,11 +221,41 @@ import Testing
         #expect(json == .object(JSONObject([("text", .string("hi"))])))
     }
 
+    /// A map key repeated on the wire (two encodings concatenated, as protobuf merges them):
+    /// the last entry wins, in both shapes, with string keys and with integer keys.
+    @Test(arguments: [
+        (#"{"byInt32":{"1":"a","2":"b"}}"#, #"{"byInt32":{"1":"c"}}"#, #"{"byInt32":{"2":"b","1":"c"}}"#),
+        (#"{"byString":{"k":{"name":"a"}}}"#, #"{"byString":{"k":{"name":"b"},"j":{}}}"#, #"{"byString":{"k":{"name":"b"},"j":{}}}"#),
+    ])
+    func repeatedMapKeysFromTheWireKeepTheLast(first: String, second: String, expected: String) throws {
+        let codec = ProtoJSONCodec(schema: Self.schema)
+        let type = "manifold.test.v1.Maps"
+        let bytes = try codec.encode(try JSONParser.parse(first), messageNamed: type) + codec.encode(try JSONParser.parse(second), messageNamed: type)
+        let tree = try bytes.withUnsafeBytes { try codec.decode($0, messageNamed: type) }
+        #expect(tree == (try JSONParser.parse(expected)))
+        let text = try bytes.withUnsafeBytes { try codec.decodeText($0, messageNamed: type) }
+        #expect(try JSONParser.parse(text) == (try JSONParser.parse(expected)))
+    }
+
+    @Test func repairsInvalidUTF8FromABackend() throws {
+        // protobuf-c does not check strings; the JSON out must still be valid UTF-8.
+        let bytes: [UInt8] = [0x0A, 0x03, 0x61, 0xFF, 0x62]  // text: "a", 0xFF, "b"
+        let codec = ProtoJSONCodec(schema: Self.schema)
+        let text = try bytes.withUnsafeBytes { try codec.decodeText($0, messageNamed: "manifold.test.v1.EchoRequest") }
+        #expect(String(decoding: text, as: UTF8.self) == "{\"text\":\"a\u{FFFD}b\"}")
+        let tree = try bytes.withUnsafeBytes { try codec.decode($0, messageNamed: "manifold.test.v1.EchoRequest") }
+        #expect(tree["text"] == .string("a\u{FFFD}b"))
+    }
+
     @Test func rejectsGarbageBytes() {
         let bytes: [UInt8] = [0x0A, 0xFF]  // a length prefix running past the end
         let error = #expect(throws: SchemaError.self) {
             try bytes.withUnsafeBytes { try ProtoJSONCodec(schema: Self.schema).decode($0, messageNamed: "manifold.test.v1.EchoRequest") }
         }
         #expect(error?.code == .invalidMessage)
+        let textError = #expect(throws: SchemaError.self) {
+            try bytes.withUnsafeBytes { try ProtoJSONCodec(schema: Self.schema).decodeText($0, messageNamed: "manifold.test.v1.EchoRequest") }
+        }
+        #expect(textError == error)
     }
 }

@@ -29,11 +29,25 @@ let benchmarks: @Sendable () -> Void = {
         ("large", BenchMessages.large, "bench.v1.Order"),
     ] {
         let jsonBytes = Array(json.utf8)
-        let binary = try! codec.encode(try! JSONParser.parse(jsonBytes), messageNamed: type)
+        let binary = try! jsonBytes.withUnsafeBytes { try codec.encodeText($0, messageNamed: type) }
+        // Both of Manifold's paths must agree with each other and with swift-protobuf.
+        precondition(binary == (try! codec.encode(try! JSONParser.parse(jsonBytes), messageNamed: type)))
+        precondition(
+            type == "bench.v1.Ping"
+                ? (try! Bench_V1_Ping(serializedBytes: binary)) == (try! Bench_V1_Ping(jsonUTF8Bytes: jsonBytes))
+                : (try! Bench_V1_Order(serializedBytes: binary)) == (try! Bench_V1_Order(jsonUTF8Bytes: jsonBytes)),
+            "swift-protobuf reads Manifold's \(size) binary as a different message"
+        )
         print("\(size): \(binary.count) bytes of protobuf, \(jsonBytes.count) bytes of JSON")
         let scale: BenchmarkScalingFactor = size == "large" ? .one : .kilo
 
         Benchmark("JSON->binary \(size) Manifold", configuration: .init(scalingFactor: scale)) { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(try jsonBytes.withUnsafeBytes { try codec.encodeText($0, messageNamed: type) })
+            }
+        }
+        // The gateway's path: the body parsed to a tree (templates read it), then encoded.
+        Benchmark("JSON->binary \(size) Manifold via tree", configuration: .init(scalingFactor: scale)) { benchmark in
             for _ in benchmark.scaledIterations {
                 blackHole(try codec.encode(try JSONParser.parse(jsonBytes), messageNamed: type))
             }
@@ -48,6 +62,12 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
         Benchmark("binary->JSON \(size) Manifold", configuration: .init(scalingFactor: scale)) { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(try binary.withUnsafeBytes { try codec.decodeText($0, messageNamed: type) })
+            }
+        }
+        // The gateway's path: decoded to a tree (templates and JMESPath read it), then written.
+        Benchmark("binary->JSON \(size) Manifold via tree", configuration: .init(scalingFactor: scale)) { benchmark in
             for _ in benchmark.scaledIterations {
                 blackHole(JSONWriter.bytes(try binary.withUnsafeBytes { try codec.decode($0, messageNamed: type) }))
             }
