@@ -1,18 +1,18 @@
-/// The keys of one JSON object seen so far, to reject a key given twice. Small objects
-/// compare against a list; a set is built past 16 keys, so a hostile object with a
-/// hundred thousand keys costs linear time, not quadratic.
+/// The keys of one JSON object as it is read, to reject a key given twice. While there are
+/// few, the keys already read are scanned (no allocation); past 16 they go in a set, so a
+/// hostile object with a hundred thousand keys costs linear time, not quadratic.
 public struct JSONKeySet {
-    private var list: [String] = []
     private var set: Set<String>?
 
     public init() {}
 
-    /// Adds `key`; false when it was there already.
-    public mutating func insert(_ key: String) -> Bool {
-        if set != nil { return set!.insert(key).inserted }
-        if list.contains(key) { return false }
-        list.append(key)
-        if list.count > 16 { set = Set(list) }
-        return true
+    /// Adds `key`, which follows `earlier` (every key added before, in order); false when
+    /// it is among them.
+    public mutating func insert(_ key: String, after earlier: some Collection<String>) -> Bool {
+        if set == nil {
+            if earlier.count < 16 { return !earlier.contains(key) }
+            set = Set(earlier)
+        }
+        return set!.insert(key).inserted
     }
 }

@@ -15,6 +15,8 @@ public struct JSONReader: JSONSource {
     private var depth = 0
     /// Set just after `{` or `[`: the next member or element is the first, so no comma.
     private var atFirst = false
+    /// Where the last key read starts, for the parser's duplicate-key error.
+    private var keyOffset = 0
     /// Where escaped strings are unescaped; made on the first escape.
     private var scratch: ByteScratch?
 
@@ -93,17 +95,23 @@ public struct JSONReader: JSONSource {
         skipWhitespace()
         if atFirst {
             atFirst = false
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") { return endContainer() }
+            if peekByte() == UInt8(ascii: "}") {
+                endContainer()
+                return nil
+            }
         } else {
             switch peekByte() {
             case UInt8(ascii: ","):
                 index += 1
                 skipWhitespace()
-            case UInt8(ascii: "}"): return endContainer()
+            case UInt8(ascii: "}"):
+                endContainer()
+                return nil
             default: throw error("expected ',' or '}' in an object")
             }
         }
         guard peekByte() == UInt8(ascii: "\"") else { throw error("expected a string key") }
+        keyOffset = index
         let key = try scanString()
         skipWhitespace()
         guard peekByte() == UInt8(ascii: ":") else { throw error("expected ':' after an object key") }
@@ -122,14 +130,19 @@ public struct JSONReader: JSONSource {
         skipWhitespace()
         if atFirst {
             atFirst = false
-            if peekByte() == UInt8(ascii: "]") { return endContainer() != nil }
+            if peekByte() == UInt8(ascii: "]") {
+                endContainer()
+                return false
+            }
             return true
         }
         switch peekByte() {
         case UInt8(ascii: ","):
             index += 1
             return true
-        case UInt8(ascii: "]"): return endContainer() != nil
+        case UInt8(ascii: "]"):
+            endContainer()
+            return false
         default: throw error("expected ',' or ']' in an array")
         }
     }
@@ -141,7 +154,7 @@ public struct JSONReader: JSONSource {
             return .null
         case .bool: return .bool(try readBool())
         case .number: return .number(try readNumber())
-        case .string: return .string(try readStringValue())
+        case .string: return .string(String(decoding: try readString(), as: UTF8.self))  // valid already
         case .array:
             try beginArray()
             var array: [JSONValue] = []
@@ -151,12 +164,9 @@ public struct JSONReader: JSONSource {
             try beginObject()
             var object = JSONObject()
             var keys = JSONKeySet()
-            while true {
-                skipWhitespace()
-                let keyOffset = index + (atFirst ? 0 : 1)
-                guard let keyBytes = try nextKey() else { break }
+            while let keyBytes = try nextKey() {
                 let key = String(decoding: keyBytes, as: UTF8.self)
-                guard keys.insert(key) else { throw JSONParseError(offset: keyOffset, message: "duplicate key \"\(key)\"") }
+                guard keys.insert(key, after: object.members.lazy.map(\.key)) else { throw JSONParseError(offset: keyOffset, message: "duplicate key \"\(key)\"") }
                 object.appendUnique(key, try readValue())
             }
             return .object(object)
@@ -178,11 +188,6 @@ public struct JSONReader: JSONSource {
         }
     }
 
-    /// The next string as a `String`.
-    mutating func readStringValue() throws(JSONParseError) -> String {
-        String(decoding: try readString(), as: UTF8.self)  // already validated
-    }
-
     // MARK: - Containers
 
     private mutating func enterContainer() throws(JSONParseError) {
@@ -190,11 +195,10 @@ public struct JSONReader: JSONSource {
         guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth) levels") }
     }
 
-    /// Consumes the closing bracket. Returns nil, for `nextKey`'s convenience.
-    private mutating func endContainer() -> UnsafeRawBufferPointer? {
+    /// Consumes the closing bracket.
+    private mutating func endContainer() {
         index += 1
         depth -= 1
-        return nil
     }
 
     // MARK: - Strings

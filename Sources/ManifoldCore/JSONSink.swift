@@ -26,6 +26,30 @@ public protocol JSONSink {
     mutating func base64(_ bytes: UnsafeRawBufferPointer)
 }
 
+extension JSONSink {
+    /// Writes a whole tree.
+    public mutating func write(_ value: JSONValue) {
+        switch value {
+        case .null: null()
+        case .bool(let b): bool(b)
+        case .number(let n): number(n)
+        case .string(let s): string(s)
+        case .array(let elements):
+            beginArray()
+            for element in elements { write(element) }
+            endArray()
+        case .object(let object):
+            beginObject()
+            for (name, member) in object.members {
+                var name = name
+                name.withUTF8 { key(utf8: UnsafeRawBufferPointer($0)) }
+                write(member)
+            }
+            endObject()
+        }
+    }
+}
+
 /// An object key known before any message is translated, kept both as a `String` (for
 /// trees) and as its rendered text `"name":` (for text), so writing it is one copy.
 public struct JSONKey: Sendable {

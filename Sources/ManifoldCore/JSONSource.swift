@@ -44,7 +44,11 @@ public enum JSONKind: Sendable, Equatable {
 }
 
 /// A growable byte buffer with a stable address, for strings a source must hand out as
-/// pointers (escaped text, a tree's strings). Owned by one source; freed with it.
+/// pointers (escaped text, a tree's strings).
+///
+/// Lifetime: owned by one source and freed with it. What it hands out stays valid until
+/// the next `copy` or `reserve`, which is why sources promise a string only until their
+/// next call.
 final class ByteScratch {
     private(set) var base: UnsafeMutableRawPointer
     private var capacity: Int

@@ -15,11 +15,6 @@ public struct JSONTreeSource: JSONSource {
         pending = root
     }
 
-    private mutating func take() -> JSONValue {
-        defer { pending = nil }
-        return pending ?? .null  // callers read only after peek or a container step set it
-    }
-
     private func mismatch(_ expected: String) -> JSONParseError {
         JSONParseError(offset: 0, message: "expected \(expected), got \(pending?.typeName ?? "nothing")")
     }
@@ -29,7 +24,8 @@ public struct JSONTreeSource: JSONSource {
     }
 
     public mutating func readNull() throws(JSONParseError) {
-        guard case .null = take() else { throw mismatch("null") }
+        guard case .null? = pending else { throw mismatch("null") }
+        pending = nil
     }
 
     public mutating func readBool() throws(JSONParseError) -> Bool {
@@ -85,7 +81,11 @@ public struct JSONTreeSource: JSONSource {
         return true
     }
 
-    public mutating func readValue() throws(JSONParseError) -> JSONValue { take() }
+    public mutating func readValue() throws(JSONParseError) -> JSONValue {
+        guard let value = pending else { throw mismatch("a value") }
+        pending = nil
+        return value
+    }
 
     public mutating func skipValue() throws(JSONParseError) { pending = nil }
 

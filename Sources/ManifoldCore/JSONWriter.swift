@@ -1,42 +1,16 @@
-/// Renders `JSONValue`s as compact UTF-8 JSON.
+/// Renders `JSONValue`s as compact UTF-8 JSON, and the pieces (numbers, strings) every
+/// JSON text Manifold writes is made of.
 public enum JSONWriter {
     /// The JSON text of `value`.
     public static func bytes(_ value: JSONValue) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        write(value, into: &out)
-        return out
+        var sink = JSONTextSink()
+        sink.write(value)
+        return sink.bytes
     }
 
     /// The JSON text of `value` as a string.
     public static func string(_ value: JSONValue) -> String {
         String(decoding: bytes(value), as: UTF8.self)
-    }
-
-    /// Appends the JSON text of `value` to `out`.
-    public static func write(_ value: JSONValue, into out: inout [UInt8]) {
-        switch value {
-        case .null: out.append(contentsOf: "null".utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): writeNumber(n, into: &out)
-        case .string(let s): writeString(s, into: &out)
-        case .array(let elements):
-            out.append(UInt8(ascii: "["))
-            for (i, element) in elements.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                write(element, into: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        case .object(let object):
-            out.append(UInt8(ascii: "{"))
-            for (i, member) in object.members.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(member.value, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        }
     }
 
     /// Appends a number; quoted numbers and non-finite values render as strings, the forms

@@ -73,6 +73,10 @@ final class Arena {
     /// Runs `body` with a protobuf-c allocator that draws from this arena, for
     /// `protobuf_c_message_unpack`: what it unpacks then lives (and dies) with the arena,
     /// and is never passed to `protobuf_c_message_free_unpacked`. Its `free` does nothing.
+    ///
+    /// Lifetime: the allocator (and the unretained pointer to this arena its callbacks
+    /// hold) lives on the stack for the duration of `body` only; it must not escape it.
+    /// protobuf-c calls it only inside `protobuf_c_message_unpack` and keeps no reference.
     func withAllocator<R, E: Error>(_ body: (UnsafeMutablePointer<ProtobufCAllocator>) throws(E) -> R) throws(E) -> R {
         var allocator = ProtobufCAllocator(
             alloc: { data, size in Unmanaged<Arena>.fromOpaque(data!).takeUnretainedValue().allocate(size) },

@@ -130,72 +130,35 @@ struct MessageDecoder {
         to sink: inout Sink
     ) throws(SchemaError) {
         let entryInfo = schema.messages[field.messageIndex!]
-        let keyField = entryInfo.fields.first { $0.number == 1 }!
-        let valueField = entryInfo.fields.first { $0.number == 2 }!
-        // A key repeated on the wire: the last one wins, as in every runtime. Rare, so the
-        // index of last entries is built only when the keys hold a duplicate at all; small
-        // maps are checked pairwise on the raw keys, with no allocation.
-        var lastIndexOfKey: [String: Int]? = nil
-        if hasDuplicateKeys(keyField, entries: entries, count: count) {
-            var last: [String: Int] = [:]
-            for i in 0..<count { last[mapKey(keyField, of: entries.load(fromByteOffset: i * 8, as: UnsafeRawPointer.self))] = i }
-            lastIndexOfKey = last
-        }
+        let keyField = entryInfo.mapKey
+        let valueField = entryInfo.mapValue
+        func entry(_ i: Int) -> UnsafeRawPointer { entries.load(fromByteOffset: i * 8, as: UnsafeRawPointer.self) }
+        let lastIndexOfKey = Self.lastIndexOfRepeatedKeys(keyField, count: count, entry: entry)
         for i in 0..<count {
-            let entry = entries.load(fromByteOffset: i * 8, as: UnsafeRawPointer.self)
-            if let lastIndexOfKey, lastIndexOfKey[mapKey(keyField, of: entry)] != i { continue }
+            let entry = entry(i)
+            if let lastIndexOfKey, lastIndexOfKey[Array(keyField.mapKeyBytes(inEntry: entry))] != i { continue }
             if keyField.type == .string {
-                sink.key(utf8: Self.utf8(at: entry + keyField.offset))
+                sink.key(utf8: keyField.mapKeyBytes(inEntry: entry))
             } else {
-                var key = mapKey(keyField, of: entry)
+                var key = keyField.mapKeyText(inEntry: entry)
                 key.withUTF8 { sink.key(utf8: UnsafeRawBufferPointer($0)) }
             }
             try writeValue(valueField, at: entry + valueField.offset, to: &sink)
         }
     }
 
-    private func hasDuplicateKeys(_ keyField: FieldInfo, entries: UnsafeRawPointer, count: Int) -> Bool {
-        guard count > 1 else { return false }
-        func entry(_ i: Int) -> UnsafeRawPointer { entries.load(fromByteOffset: i * 8, as: UnsafeRawPointer.self) + keyField.offset }
-        guard count <= 16 else {
-            var seen = Set<String>()
-            for i in 0..<count where !seen.insert(mapKey(keyField, of: entry(i) - keyField.offset)).inserted { return true }
-            return false
-        }
-        for i in 1..<count {
-            for j in 0..<i {
-                let equal = keyField.type == .string
-                    ? strcmp(Self.cString(at: entry(i)), Self.cString(at: entry(j))) == 0
-                    : memcmp(entry(i), entry(j), keyField.type.storageSize) == 0
-                if equal { return true }
-            }
-        }
-        return false
-    }
-
-    /// A string field's C string; NULL reads as empty.
-    private static func cString(at pointer: UnsafeRawPointer) -> UnsafePointer<CChar> {
-        pointer.load(as: UnsafePointer<CChar>?.self) ?? Self.emptyCString
-    }
-
-    private nonisolated(unsafe) static let emptyCString: UnsafePointer<CChar> = {
-        let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
-        pointer.initialize(to: 0)
-        return UnsafePointer(pointer)  // lives as long as the process
-    }()
-
-    /// A map key as JSON writes it: always a string.
-    private func mapKey(_ field: FieldInfo, of entry: UnsafeRawPointer) -> String {
-        let pointer = entry + field.offset
-        switch field.type {
-        case .string: return Self.string(at: pointer)
-        case .bool: return pointer.load(as: Int32.self) != 0 ? "true" : "false"
-        case .int32, .sint32, .sfixed32: return String(pointer.load(as: Int32.self))
-        case .uint32, .fixed32: return String(pointer.load(as: UInt32.self))
-        case .int64, .sint64, .sfixed64: return String(pointer.load(as: Int64.self))
-        case .uint64, .fixed64: return String(pointer.load(as: UInt64.self))
-        default: return ""  // protoc allows no other key types
-        }
+    /// Where each key of a map last appears, when some key appears twice (a key repeated on
+    /// the wire: the last one wins, as in every runtime); nil when none does, the usual case.
+    private static func lastIndexOfRepeatedKeys(
+        _ keyField: FieldInfo,
+        count: Int,
+        entry: (Int) -> UnsafeRawPointer
+    ) -> [[UInt8]: Int]? {
+        var keys = MapKeyTracker(keyField: keyField)
+        guard (0..<count).contains(where: { keys.repeats($0, entry: entry) }) else { return nil }
+        var last: [[UInt8]: Int] = [:]
+        for i in 0..<count { last[Array(keyField.mapKeyBytes(inEntry: entry(i)))] = i }
+        return last
     }
 
     /// Writes one value of `field`'s type at `pointer`.
@@ -223,7 +186,7 @@ struct MessageDecoder {
     /// The bytes of a protobuf-c string field (a C string; NULL reads as empty), valid as
     /// long as the unpacked message. protobuf-c does not check them: sinks repair invalid
     /// UTF-8.
-    private static func utf8(at pointer: UnsafeRawPointer) -> UnsafeRawBufferPointer {
+    static func utf8(at pointer: UnsafeRawPointer) -> UnsafeRawBufferPointer {
         guard let chars = pointer.load(as: UnsafePointer<CChar>?.self) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: chars, count: strlen(chars))
     }

@@ -42,7 +42,8 @@ struct MessageEncoder<Source: JSONSource> {
     private mutating func makeMessage(fieldsOf messageIndex: Int) throws(SchemaError) -> UnsafeMutableRawPointer {
         let info = schema.messages[messageIndex]
         let base = newStruct(messageIndex)
-        var seen = FieldSet(count: info.fields.count)
+        var named = FieldSet(count: info.fields.count)  // keys read, to refuse one given twice
+        var given = FieldSet(count: info.fields.count)  // fields set to a value (not null)
         var hint = 0
         try beginObject()
         while let key = try nextKey() {
@@ -57,13 +58,12 @@ struct MessageEncoder<Source: JSONSource> {
             hint = fieldIndex + 1
             let field = info.fields[fieldIndex]
             let written = isProtoName ? field.name : field.jsonName
-            guard seen.insert(fieldIndex) else {
+            guard named.insert(fieldIndex) else {
                 throw SchemaError(.invalidJSON, "field \"\(field.jsonName)\" given twice").within(".\(written)")
             }
             do throws(SchemaError) {
-                if try peek() == .null, !acceptsNull(field) {
+                if try peek() == .null, !field.nullIsValue {
                     try readNull()  // null means the default: leave unset
-                    seen.remove(fieldIndex)  // and a required field still missing
                     continue
                 }
                 if let oneof = field.oneofIndex {
@@ -73,12 +73,13 @@ struct MessageEncoder<Source: JSONSource> {
                     }
                 }
                 try fill(field, in: base, keysAsFields: false)
+                _ = given.insert(fieldIndex)
             } catch {
                 throw error.within(".\(written)")
             }
         }
         // proto2 `required`: a message without one would not parse at the backend.
-        for (index, field) in info.fields.enumerated() where field.cardinality == .required && !seen.contains(index) {
+        for (index, field) in info.fields.enumerated() where field.cardinality == .required && !given.contains(index) {
             throw SchemaError(.invalidJSON, "missing required field \"\(field.jsonName)\"")
         }
         return base
@@ -112,7 +113,7 @@ struct MessageEncoder<Source: JSONSource> {
         while try nextElement() {
             let index = list.count
             do throws(SchemaError) {
-                if try peek() == .null, !acceptsNull(field) { throw SchemaError(.invalidJSON, "null is not allowed in a list") }
+                if try peek() == .null, !field.nullIsValue { throw SchemaError(.invalidJSON, "null is not allowed in a list") }
                 try store(field, at: list.append())
             } catch {
                 throw error.within("[\(index)]")
@@ -126,50 +127,48 @@ struct MessageEncoder<Source: JSONSource> {
         let next = try peek()
         guard next == .object else { throw SchemaError(.invalidJSON, "expected an object (a map), got \(next.name)") }
         let entryIndex = field.messageIndex!
-        let entryInfo = schema.messages[entryIndex]
-        guard let keyField = entryInfo.fields.first(where: { $0.number == 1 }),
-            let valueField = entryInfo.fields.first(where: { $0.number == 2 })
-        else { throw SchemaError(.invalidDescriptor, "map entry \(entryInfo.fullName) lacks key or value") }
+        let keyField = schema.messages[entryIndex].mapKey
+        let valueField = schema.messages[entryIndex].mapValue
         var entries = ArenaList(arena: arena, stride: 8)
-        var keys = JSONKeySet()
+        var keys = MapKeyTracker(keyField: keyField)
+        func path(_ key: String) -> String { keysAsFields ? ".\(key)" : "[\"\(key)\"]" }
         try beginObject()
         while let keyBytes = try nextKey() {
-            let key = String(decoding: keyBytes, as: UTF8.self)
+            let entry = newStruct(entryIndex)
             do throws(SchemaError) {
-                guard keys.insert(key) else { throw SchemaError(.invalidJSON, "map key given twice") }
-                let entry = newStruct(entryIndex)
-                try storeMapKey(key, as: keyField, at: entry + keyField.offset)
-                if try peek() == .null, !acceptsNull(valueField) {
+                try storeMapKey(keyBytes, as: keyField, at: entry + keyField.offset)
+            } catch {
+                throw error.within(path(String(decoding: keyBytes, as: UTF8.self)))  // nothing read since the key
+            }
+            entries.append().storeBytes(of: UnsafeRawPointer(entry), as: UnsafeRawPointer.self)
+            do throws(SchemaError) {
+                guard !keys.repeats(entries.count - 1, entry: { entries[$0].load(as: UnsafeRawPointer.self) }) else {
+                    throw SchemaError(.invalidJSON, "map key given twice")
+                }
+                if try peek() == .null, !valueField.nullIsValue {
                     throw SchemaError(.invalidJSON, "null is not allowed as a map value")
                 }
                 try store(valueField, at: entry + valueField.offset)
-                entries.append().storeBytes(of: UnsafeRawPointer(entry), as: UnsafeRawPointer.self)
             } catch {
-                throw error.within(keysAsFields ? ".\(key)" : "[\"\(key)\"]")
+                throw error.within(path(keyField.mapKeyText(inEntry: entry)))
             }
         }
         entries.store(in: base, count: field.quantifierOffset!, pointer: field.offset)
     }
 
     /// Map keys are always JSON strings; this reads one as its key type.
-    private func storeMapKey(_ key: String, as field: FieldInfo, at pointer: UnsafeMutableRawPointer) throws(SchemaError) {
+    private func storeMapKey(_ key: UnsafeRawBufferPointer, as field: FieldInfo, at pointer: UnsafeMutableRawPointer) throws(SchemaError) {
         switch field.type {
         case .string:
-            guard !key.utf8.contains(0) else { throw SchemaError(.invalidJSON, "strings containing U+0000 are not supported") }
-            pointer.storeBytes(of: UnsafeRawPointer(arena.cString(key)), as: UnsafeRawPointer.self)
+            try storeString(key, at: pointer)
         case .bool:
-            guard key == "true" || key == "false" else {
-                throw SchemaError(.invalidJSON, "map key \"\(key)\" is not a bool")
+            let isTrue = key.elementsEqual("true".utf8)
+            guard isTrue || key.elementsEqual("false".utf8) else {
+                throw SchemaError(.invalidJSON, "map key \"\(String(decoding: key, as: UTF8.self))\" is not a bool")
             }
-            pointer.storeBytes(of: Int32(key == "true" ? 1 : 0), as: Int32.self)
+            pointer.storeBytes(of: Int32(isTrue ? 1 : 0), as: Int32.self)
         default:
-            // Integers, written as strings like any other.
-            var text = key
-            guard let number = text.withUTF8({ JSONReader.number(in: UnsafeRawBufferPointer($0)) }) else {
-                throw SchemaError(.invalidJSON, "\"\(key)\" is not an integer")
-            }
-            guard number.isIntegral else { throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is not an integer") }
-            try storeInteger(number, as: field.type, at: pointer)
+            try storeInteger(try Self.integralNumber(inString: key), as: field.type, at: pointer)
         }
     }
 
@@ -220,14 +219,6 @@ struct MessageEncoder<Source: JSONSource> {
         pointer.storeBytes(of: UnsafeRawPointer(arena.cString(utf8)), as: UnsafeRawPointer.self)
     }
 
-    /// Whether `null` is a value for `field` rather than "unset": google.protobuf.Value
-    /// (JSON null is its null_value) and the NullValue enum.
-    private func acceptsNull(_ field: FieldInfo) -> Bool {
-        if let index = field.messageIndex { return schema.messages[index].wellKnown == .value }
-        if let index = field.enumIndex { return schema.enums[index].isNullValue }
-        return false
-    }
-
     /// Fills a `ProtobufCBinaryData` field; `data` must live as long as the message (the arena).
     static func storeBinary(_ data: UnsafeMutableRawPointer, count: Int, at pointer: UnsafeMutableRawPointer) {
         pointer.storeBytes(of: ProtobufCBinaryData(len: count, data: data.assumingMemoryBound(to: UInt8.self)), as: ProtobufCBinaryData.self)
@@ -264,17 +255,23 @@ struct MessageEncoder<Source: JSONSource> {
 
     /// An integral number, written as a JSON number or inside a string (`"42"`).
     private mutating func integralNumber() throws(SchemaError) -> JSONNumber {
-        let number: JSONNumber
         switch try peek() {
-        case .number: number = try readNumber()
-        case .string:
-            let text = try readString()
-            guard let parsed = JSONReader.number(in: text) else {
-                throw SchemaError(.invalidJSON, "\"\(String(decoding: text, as: UTF8.self))\" is not an integer")
-            }
-            number = parsed
+        case .number: return try Self.integral(try readNumber())
+        case .string: return try Self.integralNumber(inString: try readString())
         case let other: throw typeMismatch("an integer", other)
         }
+    }
+
+    /// The integer a string spells (`"42"`), as proto3 JSON allows for integer fields and
+    /// map keys.
+    private static func integralNumber(inString text: UnsafeRawBufferPointer) throws(SchemaError) -> JSONNumber {
+        guard let number = JSONReader.number(in: text) else {
+            throw SchemaError(.invalidJSON, "\"\(String(decoding: text, as: UTF8.self))\" is not an integer")
+        }
+        return try integral(number)
+    }
+
+    private static func integral(_ number: JSONNumber) throws(SchemaError) -> JSONNumber {
         guard number.isIntegral else { throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is not an integer") }
         return number
     }
@@ -398,14 +395,6 @@ struct FieldSet {
         return small & bit == 0
     }
 
-    mutating func remove(_ index: Int) {
-        if large != nil {
-            large![index] = false
-        } else {
-            small &= ~(1 << UInt64(index))
-        }
-    }
-
     func contains(_ index: Int) -> Bool {
         if let large { return large[index] }
         return small & (1 << UInt64(index)) != 0
@@ -438,6 +427,9 @@ struct ArenaList {
         defer { count += 1 }
         return base! + count * stride
     }
+
+    /// Element `index`, in place.
+    subscript(index: Int) -> UnsafeMutableRawPointer { base! + index * stride }
 
     /// Stores the `n_` count and the array pointer into the message struct.
     func store(in message: UnsafeMutableRawPointer, count countOffset: Int, pointer pointerOffset: Int) {

@@ -32,6 +32,11 @@ package final class MessageInfo: Sendable {
         self.structSize = structSize
     }
 
+    /// The key and value fields of a map entry type; the schema builder checks at load that
+    /// entries have exactly these two, in this order.
+    package var mapKey: FieldInfo { fields[0] }
+    package var mapValue: FieldInfo { fields[1] }
+
     /// The field a JSON key names, by JSON name or by proto name (`isProtoName` says which).
     /// Keys usually come in declaration order, so the scan starts at `hint`, the field after
     /// the one found last.
@@ -72,8 +77,10 @@ package final class FieldInfo: Sendable {
         case repeated
     }
 
-    package let name: String
-    package let jsonName: String
+    /// The name as written in the `.proto` file.
+    package var name: String { protoKey.name }
+    /// The lowerCamelCase (or declared) `json_name`.
+    package var jsonName: String { jsonKey.name }
     package let number: Int32
     package let type: FieldType
     package let cardinality: Cardinality
@@ -92,14 +99,15 @@ package final class FieldInfo: Sendable {
     /// The JSON object keys this field renders as, by `jsonName` and by proto name.
     package let jsonKey: JSONKey
     package let protoKey: JSONKey
+    /// Whether JSON `null` is a value of this field rather than "unset":
+    /// google.protobuf.Value (null is its null_value) and the NullValue enum.
+    package let nullIsValue: Bool
 
     init(
         name: String, jsonName: String, number: Int32, type: FieldType, cardinality: Cardinality,
         messageIndex: Int?, enumIndex: Int?, oneofIndex: Int?, isMap: Bool, isPacked: Bool,
-        offset: Int, quantifierOffset: Int?
+        offset: Int, quantifierOffset: Int?, nullIsValue: Bool
     ) {
-        self.name = name
-        self.jsonName = jsonName
         self.number = number
         self.type = type
         self.cardinality = cardinality
@@ -112,6 +120,7 @@ package final class FieldInfo: Sendable {
         self.quantifierOffset = quantifierOffset
         self.jsonKey = JSONKey(jsonName)
         self.protoKey = JSONKey(name)
+        self.nullIsValue = nullIsValue
     }
 }
 

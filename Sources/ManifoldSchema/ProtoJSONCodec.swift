@@ -18,14 +18,9 @@ public struct ProtoJSONCodec: Sendable {
         try encode(json, messageIndex: method.inputIndex)
     }
 
-    /// Encodes JSON text as the request message of `method`, reading it straight into the
+    /// Encodes JSON text as the message named `messageName`, reading it straight into the
     /// message with no `JSONValue` tree in between. Malformed JSON is an `invalidJSON` error
     /// too, naming the byte where reading stopped.
-    public func encodeRequestText(_ json: UnsafeRawBufferPointer, for method: MethodInfo) throws(SchemaError) -> [UInt8] {
-        try encodeText(json, messageIndex: method.inputIndex)
-    }
-
-    /// Encodes JSON text as the message named `messageName`.
     public func encodeText(_ json: UnsafeRawBufferPointer, messageNamed messageName: String) throws(SchemaError) -> [UInt8] {
         try encodeText(json, messageIndex: try messageIndex(named: messageName))
     }
@@ -36,13 +31,8 @@ public struct ProtoJSONCodec: Sendable {
         try decode(bytes, messageIndex: method.outputIndex)
     }
 
-    /// Decodes the response message of `method` straight to JSON text, with no `JSONValue`
-    /// tree in between: for answers passed through as they are.
-    public func decodeResponseText(_ bytes: UnsafeRawBufferPointer, for method: MethodInfo) throws(SchemaError) -> [UInt8] {
-        try decodeText(bytes, messageIndex: method.outputIndex)
-    }
-
-    /// Decodes bytes as the message named `messageName`, straight to JSON text.
+    /// Decodes bytes as the message named `messageName` straight to JSON text, with no
+    /// `JSONValue` tree in between.
     public func decodeText(_ bytes: UnsafeRawBufferPointer, messageNamed messageName: String) throws(SchemaError) -> [UInt8] {
         try decodeText(bytes, messageIndex: try messageIndex(named: messageName))
     }

@@ -194,9 +194,14 @@ struct SchemaBuilder {
                     isMap: isMap,
                     isPacked: packed,
                     offset: valueOffset,
-                    quantifierOffset: quantifierOffset
+                    quantifierOffset: quantifierOffset,
+                    nullIsValue: ["google.protobuf.Value", WellKnownType.nullValueEnum].contains(Self.trimDot(field.typeName))
                 )
             )
+        }
+        // The codec reads a map entry's key and value as its first and second field.
+        if proto.isMapEntry, fields.map(\.number) != [1, 2] {
+            throw SchemaError(.invalidDescriptor, "map entry \(fullName) must have a key (1) and a value (2) and nothing else")
         }
         let size = (offset + 7) / 8 * 8
         return MessageInfo(

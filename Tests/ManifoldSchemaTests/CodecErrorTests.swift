@@ -122,6 +122,9 @@ import Testing
         Case(json: #"{"text":"a","text":"b"}"#, path: "$.text", message: #"field "text" given twice"#),
         Case(json: #"{"choiceNumber":1,"choice_number":2}"#, path: "$.choice_number", message: #"field "choiceNumber" given twice"#),
         Case(json: #"{"counts":{"a":1,"a":2}}"#, path: #"$.counts["a"]"#, message: "map key given twice"),
+        // Past 16 keys the check moves from a scan to a set.
+        Case(json: #"{"counts":{"# + (0..<20).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + #","k3":0}}"#,
+             path: #"$.counts["k3"]"#, message: "map key given twice"),
         Case(json: #"{"text":"a",}"#, path: "$", message: "invalid JSON at byte 12: expected a string key"),
         Case(json: #"{"text":"a"} x"#, path: "$", message: "invalid JSON at byte 13: unexpected data after the value"),
         Case(json: #"{"nested":{"weight":1"#, path: "$.nested", message: "invalid JSON at byte 21: expected ',' or '}' in an object"),

@@ -226,6 +226,8 @@ import Testing
     @Test(arguments: [
         (#"{"byInt32":{"1":"a","2":"b"}}"#, #"{"byInt32":{"1":"c"}}"#, #"{"byInt32":{"2":"b","1":"c"}}"#),
         (#"{"byString":{"k":{"name":"a"}}}"#, #"{"byString":{"k":{"name":"b"},"j":{}}}"#, #"{"byString":{"k":{"name":"b"},"j":{}}}"#),
+        // Past 16 entries repeats are found with a set.
+        (Self.int32Map(0..<20) { _ in "a" }, Self.int32Map(5..<6) { _ in "b" }, Self.int32Map(0..<20) { $0 == 5 ? "b" : "a" }),
     ])
     func repeatedMapKeysFromTheWireKeepTheLast(first: String, second: String, expected: String) throws {
         let codec = ProtoJSONCodec(schema: Self.schema)
@@ -235,6 +237,11 @@ import Testing
         #expect(tree == (try JSONParser.parse(expected)))
         let text = try bytes.withUnsafeBytes { try codec.decodeText($0, messageNamed: type) }
         #expect(try JSONParser.parse(text) == (try JSONParser.parse(expected)))
+    }
+
+    /// `{"byInt32":{"0":"a","1":"a",...}}` for the keys in `range`.
+    static func int32Map(_ range: Range<Int>, value: (Int) -> String) -> String {
+        #"{"byInt32":{"# + range.map { #""\#($0)":"\#(value($0))""# }.joined(separator: ",") + "}}"
     }
 
     @Test func repairsInvalidUTF8FromABackend() throws {
