@@ -27,9 +27,12 @@ let package = Package(
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             path: "Sources/BenchProtos"
         ),
+        // The JSON of the small, medium and large messages, shared by the two codec targets.
+        .target(name: "BenchMessages", path: "Sources/BenchMessages"),
         .executableTarget(
             name: "CodecBenchmarks",
             dependencies: [
+                "BenchMessages",
                 "BenchProtos",
                 .product(name: "Benchmark", package: "package-benchmark"),
                 .product(name: "ManifoldCore", package: "manifold"),
@@ -39,6 +42,19 @@ let package = Package(
             path: "Benchmarks/CodecBenchmarks",
             swiftSettings: [.swiftLanguageMode(.v6)],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        // One codec operation in a loop, for perf and callgrind (instructions per message).
+        .executableTarget(
+            name: "CodecLoop",
+            dependencies: [
+                "BenchMessages",
+                "BenchProtos",
+                .product(name: "ManifoldCore", package: "manifold"),
+                .product(name: "ManifoldSchema", package: "manifold"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Benchmarks/CodecLoop",
+            swiftSettings: [.swiftLanguageMode(.v6)]
         ),
         .executableTarget(
             name: "ComposeBenchmarks",

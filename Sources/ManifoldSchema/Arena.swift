@@ -3,58 +3,80 @@ import Glibc
 
 /// A bump allocator for the C structs of one message being encoded or decoded.
 ///
-/// Lifetime: everything allocated lives until the arena is deinitialized, which the codec
-/// does right after protobuf-c has packed the message, or after the unpacked message has
-/// been rendered. Memory comes zeroed, which is the "unset" state of every protobuf-c
-/// field. Blocks double in size, so a message of any size costs a handful of `malloc`s.
-/// Not Sendable: one message, one thread.
-final class Arena {
-    /// The first block, apart so that a small message needs no array of blocks.
-    private var firstBlock: UnsafeMutableRawPointer?
-    private var blocks: [UnsafeMutableRawPointer] = []
-    private var cursor: UnsafeMutableRawPointer?
-    private var remaining = 0
-    private var nextBlockSize: Int
+/// Scoped: `Arena.with(expectedBytes:) { arena in ... }` is the only way to get one, and the
+/// arena (a handle to state on the stack) and everything allocated from it are valid only
+/// inside that closure; the codec packs the message or renders the unpacked one before it
+/// returns. The first kilobyte is on the stack, so a small message allocates nothing; past
+/// that, heap blocks (the first sized by `expectedBytes`, then doubling) are freed when the
+/// closure returns. Memory comes zeroed, which is the "unset" state of every protobuf-c
+/// field. Not Sendable: one message, one thread.
+struct Arena {
+    private struct State {
+        var cursor: UnsafeMutableRawPointer
+        var remaining: Int
+        var nextBlockSize: Int
+        /// The newest heap block; each block's first word points to the one before it.
+        var heapBlocks: UnsafeMutableRawPointer?
+    }
+
+    /// On the stack of `with`, which outlives every copy of this handle.
+    private let state: UnsafeMutablePointer<State>
+
+    /// Bytes on the stack: a constant at most 1 KiB is always stack-allocated by
+    /// `withUnsafeTemporaryAllocation`, with no check of how much stack is left.
+    private static let stackBlockSize = 1024
     private static let maxBlockSize = 1 << 20
+    /// Room for the link to the previous block, keeping 16-byte alignment.
+    private static let linkSize = 16
 
-    /// - Parameter firstBlock: bytes of the first block; a good guess of the total saves the
-    ///   later, larger blocks.
-    init(firstBlock: Int = 2048) {
-        nextBlockSize = min(max(firstBlock, 256), Self.maxBlockSize)
-    }
-
-    deinit {
-        free(firstBlock)
-        for block in blocks { free(block) }
-    }
-
-    private func newBlock(_ size: Int) -> UnsafeMutableRawPointer {
-        let block = calloc(1, size)!
-        if firstBlock == nil {
-            firstBlock = block
-        } else {
-            blocks.append(block)
+    /// Runs `body` with a fresh arena.
+    /// - Parameter expectedBytes: a guess of the total; when it is right, everything past the
+    ///   stack block is one heap block.
+    static func with<R, E: Error>(expectedBytes: Int, _ body: (Arena) throws(E) -> R) throws(E) -> R {
+        try withUnsafeTemporaryAllocation(byteCount: stackBlockSize, alignment: 16) { (stack) throws(E) -> R in
+            var state = State(
+                cursor: stack.baseAddress!, remaining: stackBlockSize,
+                nextBlockSize: min(max(expectedBytes, 2 * stackBlockSize), maxBlockSize),
+                heapBlocks: nil)
+            return try withUnsafeMutablePointer(to: &state) { (state) throws(E) -> R in
+                defer {
+                    var block = state.pointee.heapBlocks
+                    while let current = block {
+                        block = current.load(as: UnsafeMutableRawPointer?.self)
+                        free(current)
+                    }
+                }
+                return try body(Arena(state: state))
+            }
         }
-        return block
     }
 
     /// `size` zeroed bytes aligned to 8.
     func allocate(_ size: Int) -> UnsafeMutableRawPointer {
         let rounded = max((size + 7) & ~7, 8)
-        if rounded > remaining {
-            if rounded > nextBlockSize / 4 {
+        if rounded > state.pointee.remaining {
+            let blockSize = state.pointee.nextBlockSize
+            if rounded > blockSize / 4 {
                 // Big allocations get their own block so they don't waste the current one.
                 return newBlock(rounded)
             }
-            let block = newBlock(nextBlockSize)
-            cursor = block
-            remaining = nextBlockSize
-            nextBlockSize = min(nextBlockSize * 2, Self.maxBlockSize)
+            state.pointee.cursor = newBlock(blockSize)
+            state.pointee.remaining = blockSize
+            state.pointee.nextBlockSize = min(blockSize * 2, Self.maxBlockSize)
         }
-        let pointer = cursor!
-        cursor = pointer + rounded
-        remaining -= rounded
+        let pointer = state.pointee.cursor
+        state.pointee.cursor = pointer + rounded
+        state.pointee.remaining -= rounded
+        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: rounded)
         return pointer
+    }
+
+    /// A heap block of `size` usable bytes, linked so that `with` frees it.
+    private func newBlock(_ size: Int) -> UnsafeMutableRawPointer {
+        let block = malloc(Self.linkSize + size)!
+        block.storeBytes(of: state.pointee.heapBlocks, as: UnsafeMutableRawPointer?.self)
+        state.pointee.heapBlocks = block
+        return block + Self.linkSize
     }
 
     /// A NUL-terminated copy of `utf8`.
@@ -74,15 +96,15 @@ final class Arena {
     /// `protobuf_c_message_unpack`: what it unpacks then lives (and dies) with the arena,
     /// and is never passed to `protobuf_c_message_free_unpacked`. Its `free` does nothing.
     ///
-    /// Lifetime: the allocator (and the unretained pointer to this arena its callbacks
-    /// hold) lives on the stack for the duration of `body` only; it must not escape it.
+    /// Lifetime: the allocator (and the pointer to this arena's state its callbacks hold)
+    /// lives on the stack for the duration of `body` only; it must not escape it.
     /// protobuf-c calls it only inside `protobuf_c_message_unpack` and keeps no reference.
     func withAllocator<R, E: Error>(_ body: (UnsafeMutablePointer<ProtobufCAllocator>) throws(E) -> R) throws(E) -> R {
         var allocator = ProtobufCAllocator(
-            alloc: { data, size in Unmanaged<Arena>.fromOpaque(data!).takeUnretainedValue().allocate(size) },
+            alloc: { data, size in Arena(state: data!.assumingMemoryBound(to: State.self)).allocate(size) },
             free: { _, _ in },
-            allocator_data: Unmanaged.passUnretained(self).toOpaque()
+            allocator_data: UnsafeMutableRawPointer(state)
         )
-        return try withExtendedLifetime(self) { () throws(E) -> R in try body(&allocator) }
+        return try body(&allocator)
     }
 }

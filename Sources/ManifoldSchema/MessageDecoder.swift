@@ -29,12 +29,16 @@ struct MessageDecoder {
         case .timestamp, .duration:
             let seconds = base.load(fromByteOffset: field(1).offset, as: Int64.self)
             let nanos = base.load(fromByteOffset: field(2).offset, as: Int32.self)
-            let text = kind == .timestamp
-                ? TimestampText.format(seconds: seconds, nanos: nanos) : DurationText.format(seconds: seconds, nanos: nanos)
-            guard let text else {
-                throw SchemaError(.invalidMessage, "\(info.fullName) out of range: seconds \(seconds), nanos \(nanos)")
+            // On the stack: a timestamp or duration costs no allocation.
+            try withUnsafeTemporaryAllocation(byteCount: max(TimestampText.maxCount, DurationText.maxCount), alignment: 1) { (text) throws(SchemaError) in
+                let count = kind == .timestamp
+                    ? TimestampText.format(seconds: seconds, nanos: nanos, into: text)
+                    : DurationText.format(seconds: seconds, nanos: nanos, into: text)
+                guard let count else {
+                    throw SchemaError(.invalidMessage, "\(info.fullName) out of range: seconds \(seconds), nanos \(nanos)")
+                }
+                sink.string(utf8: UnsafeRawBufferPointer(rebasing: text[..<count]))
             }
-            sink.string(text)
         case .fieldMask:
             let paths = field(1)
             let count = Int(base.load(fromByteOffset: paths.quantifierOffset!, as: UInt.self))

@@ -10,10 +10,10 @@ extension MessageEncoder {
         let next = try peek()
         switch kind {
         case .timestamp, .duration:
-            let text = next == .string ? String(decoding: try readString(), as: UTF8.self) : nil
+            let text = next == .string ? try readString() : nil
             let parsed = text.flatMap { kind == .timestamp ? TimestampText.parse($0) : DurationText.parse($0) }
             guard let (seconds, nanos) = parsed else {
-                let got = text.map { "\"\($0)\"" } ?? next.name
+                let got = text.map { "\"\(String(decoding: $0, as: UTF8.self))\"" } ?? next.name
                 throw SchemaError(.invalidJSON, kind == .timestamp
                     ? "expected an RFC 3339 timestamp such as \"1972-01-01T10:00:20.021Z\", got \(got)"
                     : "expected a duration such as \"1.5s\", got \(got)")

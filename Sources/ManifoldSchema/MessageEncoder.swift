@@ -57,7 +57,8 @@ struct MessageEncoder<Source: JSONSource> {
             }
             hint = fieldIndex + 1
             let field = info.fields[fieldIndex]
-            let written = isProtoName ? field.name : field.jsonName
+            // The key as the client wrote it, for error paths only.
+            var written: String { isProtoName ? field.name : field.jsonName }
             guard named.insert(fieldIndex) else {
                 throw SchemaError(.invalidJSON, "field \"\(field.jsonName)\" given twice").within(".\(written)")
             }
@@ -168,7 +169,7 @@ struct MessageEncoder<Source: JSONSource> {
             }
             pointer.storeBytes(of: Int32(isTrue ? 1 : 0), as: Int32.self)
         default:
-            try storeInteger(try Self.integralNumber(inString: key), as: field.type, at: pointer)
+            try Self.storeInteger(try Self.integralNumber(inString: key), as: field.type, at: pointer)
         }
     }
 
@@ -176,7 +177,7 @@ struct MessageEncoder<Source: JSONSource> {
     private mutating func store(_ field: FieldInfo, at pointer: UnsafeMutableRawPointer) throws(SchemaError) {
         switch field.type {
         case .int32, .sint32, .sfixed32, .uint32, .fixed32, .int64, .sint64, .sfixed64, .uint64, .fixed64:
-            try storeInteger(try integralNumber(), as: field.type, at: pointer)
+            try Self.storeInteger(try integralNumber(), as: field.type, at: pointer)
         case .float:
             let double = try floating()
             guard !double.isFinite || abs(double) <= Double(Float.greatestFiniteMagnitude) else {
@@ -192,7 +193,10 @@ struct MessageEncoder<Source: JSONSource> {
         case .string:
             let next = try peek()
             guard next == .string else { throw typeMismatch("a string", next) }
-            try storeString(try readString(), at: pointer)
+            // Read first: `storeString(try readString(), ...)` would copy `self` (the whole
+            // encoder, with its retains) to call a method on it while `readString` mutates it.
+            let text = try readString()
+            try storeString(text, at: pointer)
         case .bytes:
             let next = try peek()
             guard next == .string else { throw typeMismatch("a base64 string", next) }
@@ -226,7 +230,7 @@ struct MessageEncoder<Source: JSONSource> {
 
     // MARK: - Scalars
 
-    private func storeInteger(_ number: JSONNumber, as type: FieldType, at pointer: UnsafeMutableRawPointer) throws(SchemaError) {
+    private static func storeInteger(_ number: JSONNumber, as type: FieldType, at pointer: UnsafeMutableRawPointer) throws(SchemaError) {
         switch type {
         case .int32, .sint32, .sfixed32:
             pointer.storeBytes(of: Int32(try Self.integer(number, in: Int64(Int32.min)...Int64(Int32.max))), as: Int32.self)

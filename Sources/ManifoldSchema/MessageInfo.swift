@@ -18,6 +18,8 @@ package final class MessageInfo: Sendable {
     package let wellKnown: WellKnownType?
     /// `sizeof` the protobuf-c struct.
     package let structSize: Int
+    /// The fields' names as bytes, for `field(named:hint:)`.
+    private let names: FieldNameTable
 
     init(
         fullName: String, fields: [FieldInfo], fieldsByName: [String: Int], oneofs: [OneofInfo],
@@ -30,6 +32,7 @@ package final class MessageInfo: Sendable {
         self.isMapEntry = isMapEntry
         self.wellKnown = wellKnown
         self.structSize = structSize
+        self.names = FieldNameTable(fields)
     }
 
     /// The key and value fields of a map entry type; the schema builder checks at load that
@@ -41,19 +44,11 @@ package final class MessageInfo: Sendable {
     /// Keys usually come in declaration order, so the scan starts at `hint`, the field after
     /// the one found last.
     package func field(named key: UnsafeRawBufferPointer, hint: Int) -> (index: Int, isProtoName: Bool)? {
-        let count = fields.count
-        guard count <= 64 else {
+        guard fields.count <= 64 else {
             guard let index = fieldsByName[String(decoding: key, as: UTF8.self)] else { return nil }
             return (index, !fields[index].jsonKey.matches(key))
         }
-        var i = hint < count ? hint : 0
-        for _ in 0..<count {
-            let field = fields[i]
-            if field.jsonKey.matches(key) { return (i, false) }
-            if field.protoKey.matches(key) { return (i, true) }
-            i = i + 1 == count ? 0 : i + 1
-        }
-        return nil
+        return names.field(named: key, hint: hint)
     }
 }
 

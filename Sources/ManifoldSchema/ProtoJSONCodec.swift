@@ -62,14 +62,20 @@ public struct ProtoJSONCodec: Sendable {
     }
 
     func encode(_ json: JSONValue, messageIndex: Int) throws(SchemaError) -> [UInt8] {
-        try encode(from: JSONTreeSource(json), messageIndex: messageIndex, arena: Arena())
+        try Arena.with(expectedBytes: 0) { (arena) throws(SchemaError) in
+            try encode(from: JSONTreeSource(json), messageIndex: messageIndex, arena: arena)
+        }
     }
 
     func encodeText(_ json: UnsafeRawBufferPointer, messageIndex: Int) throws(SchemaError) -> [UInt8] {
         // The structs take about as many bytes as the JSON text: one block holds them all.
-        try encode(from: JSONReader(json), messageIndex: messageIndex, arena: Arena(firstBlock: json.count + 256))
+        try Arena.with(expectedBytes: json.count + 256) { (arena) throws(SchemaError) in
+            try encode(from: JSONReader(json), messageIndex: messageIndex, arena: arena)
+        }
     }
 
+    /// Lifetime: the message and everything it points to live in `arena`, which the caller
+    /// keeps until this returns; protobuf-c only reads them while packing.
     private func encode<Source: JSONSource>(from source: Source, messageIndex: Int, arena: Arena) throws(SchemaError) -> [UInt8] {
         var encoder = MessageEncoder(schema: schema, arena: arena, options: options, source: source)
         let message: UnsafeMutableRawPointer
@@ -79,18 +85,14 @@ public struct ProtoJSONCodec: Sendable {
         } catch {
             throw error.atRoot()
         }
-        // Lifetime: `message` and everything it points to belong to `arena`, alive until
-        // this function returns; protobuf-c only reads them while packing.
-        return withExtendedLifetime(arena) {
-            let cMessage = message.assumingMemoryBound(to: ProtobufCMessage.self)
-            let size = protobuf_c_message_get_packed_size(cMessage)
-            // An empty message packs to nothing. Array(unsafeUninitializedCapacity: 0) would
-            // store its count into the shared empty-array singleton, a write other threads
-            // race on (ThreadSanitizer caught it with concurrent empty requests).
-            guard size > 0 else { return [] }
-            return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-                count = protobuf_c_message_pack(cMessage, buffer.baseAddress!)
-            }
+        let cMessage = message.assumingMemoryBound(to: ProtobufCMessage.self)
+        let size = protobuf_c_message_get_packed_size(cMessage)
+        // An empty message packs to nothing. Array(unsafeUninitializedCapacity: 0) would
+        // store its count into the shared empty-array singleton, a write other threads
+        // race on (ThreadSanitizer caught it with concurrent empty requests).
+        guard size > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = protobuf_c_message_pack(cMessage, buffer.baseAddress!)
         }
     }
 
@@ -104,17 +106,18 @@ public struct ProtoJSONCodec: Sendable {
     func decode<Sink: JSONSink>(_ bytes: UnsafeRawBufferPointer, messageIndex: Int, into sink: inout Sink) throws(SchemaError) {
         // Unpacked structs run a few times the size of the wire bytes; a first block of
         // about that size makes the whole message one or two allocations.
-        let arena = Arena(firstBlock: bytes.count * 3 + 512)
-        let descriptor = schema.pool.descriptor(ofMessage: messageIndex)
-        // Lifetime: `unpacked` and everything it points to live in `arena`, alive until this
-        // function returns; the sink copies what it keeps.
-        guard let unpacked = MessageDecoder.unpack(bytes, descriptor: descriptor, into: arena) else {
-            throw SchemaError(
-                .invalidMessage,
-                "backend sent \(bytes.count) bytes that are not a valid \(schema.messages[messageIndex].fullName)"
-            )
+        try Arena.with(expectedBytes: bytes.count * 3 + 512) { (arena) throws(SchemaError) in
+            let descriptor = schema.pool.descriptor(ofMessage: messageIndex)
+            // Lifetime: `unpacked` and everything it points to live in `arena`, alive until
+            // this closure returns; the sink copies what it keeps.
+            guard let unpacked = MessageDecoder.unpack(bytes, descriptor: descriptor, into: arena) else {
+                throw SchemaError(
+                    .invalidMessage,
+                    "backend sent \(bytes.count) bytes that are not a valid \(schema.messages[messageIndex].fullName)"
+                )
+            }
+            try MessageDecoder(schema: schema, options: options, arena: arena).write(unpacked, messageIndex: messageIndex, to: &sink)
         }
-        try MessageDecoder(schema: schema, options: options, arena: arena).write(unpacked, messageIndex: messageIndex, to: &sink)
     }
 }
 

@@ -1,21 +1,40 @@
 /// RFC 3339 text for google.protobuf.Timestamp, as the proto3 JSON mapping writes it: UTC
 /// with `Z`, and 0, 3, 6 or 9 fraction digits. Input also accepts offsets (`+01:00`) and
 /// any number of fraction digits up to 9. Valid range: 0001-01-01 to 9999-12-31 (UTC).
+///
+/// Both directions work on bytes: the codec reads the text straight from the JSON and
+/// writes it into a buffer on the stack, so a timestamp costs no allocation.
 enum TimestampText {
     static let minSeconds: Int64 = -62_135_596_800  // 0001-01-01T00:00:00Z
     static let maxSeconds: Int64 = 253_402_300_799  // 9999-12-31T23:59:59Z
+    /// The longest text `format` writes: `9999-12-31T23:59:59.999999999Z`.
+    static let maxCount = 30
 
-    static func format(seconds: Int64, nanos: Int32) -> String? {
+    /// Writes the text of a timestamp into `output` (at least `maxCount` bytes) and returns
+    /// its length; nil when the timestamp is out of range.
+    static func format(seconds: Int64, nanos: Int32, into output: UnsafeMutableRawBufferPointer) -> Int? {
         guard seconds >= minSeconds, seconds <= maxSeconds, (0..<1_000_000_000).contains(nanos) else { return nil }
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400  // floor division
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = civil(fromDays: days)
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2) + ":"
-            + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2) + fraction(nanos) + "Z"
+        var text = ASCIIText(output)
+        text.digits(year, 4)
+        text.byte("-")
+        text.digits(month, 2)
+        text.byte("-")
+        text.digits(day, 2)
+        text.byte("T")
+        text.digits(secondOfDay / 3600, 2)
+        text.byte(":")
+        text.digits(secondOfDay / 60 % 60, 2)
+        text.byte(":")
+        text.digits(secondOfDay % 60, 2)
+        text.fraction(nanos)
+        text.byte("Z")
+        return text.count
     }
 
-    static func parse(_ text: String) -> (seconds: Int64, nanos: Int32)? {
-        let b = Array(text.utf8)
+    static func parse(_ b: UnsafeRawBufferPointer) -> (seconds: Int64, nanos: Int32)? {
         // yyyy-mm-ddThh:mm:ss at the least, then [.fraction], then Z or ±hh:mm
         guard b.count >= 20, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
             b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
@@ -28,16 +47,9 @@ enum TimestampText {
         var index = 19
         var nanos: Int64 = 0
         if index < b.count, b[index] == UInt8(ascii: ".") {
-            index += 1
-            var count = 0
-            while index < b.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[index]) {
-                guard count < 9 else { return nil }
-                nanos = nanos * 10 + Int64(b[index] - UInt8(ascii: "0"))
-                count += 1
-                index += 1
-            }
-            guard count > 0 else { return nil }
-            for _ in count..<9 { nanos *= 10 }
+            guard let (value, end) = fractionNanos(b, from: index + 1) else { return nil }
+            nanos = value
+            index = end
         }
         guard index < b.count else { return nil }
         var offset: Int64 = 0
@@ -57,12 +69,19 @@ enum TimestampText {
         return (seconds, Int32(nanos))
     }
 
-    /// 0, 3, 6 or 9 fraction digits: the fewest that show `nanos` exactly.
-    static func fraction(_ nanos: Int32) -> String {
-        if nanos == 0 { return "" }
-        if nanos % 1_000_000 == 0 { return "." + pad(Int64(nanos / 1_000_000), 3) }
-        if nanos % 1000 == 0 { return "." + pad(Int64(nanos / 1000), 6) }
-        return "." + pad(Int64(nanos), 9)
+    /// The 1 to 9 fraction digits from `start`, scaled to nanoseconds, and where they end.
+    static func fractionNanos(_ b: UnsafeRawBufferPointer, from start: Int) -> (nanos: Int64, end: Int)? {
+        var index = start
+        var nanos: Int64 = 0
+        while index < b.count, let digit = digit(b[index]) {
+            guard index - start < 9 else { return nil }
+            nanos = nanos * 10 + digit
+            index += 1
+        }
+        let count = index - start
+        guard count > 0 else { return nil }
+        for _ in count..<9 { nanos *= 10 }
+        return (nanos, index)
     }
 
     // MARK: - Calendar (proleptic Gregorian, after H. Hinnant's days_from_civil)
@@ -96,17 +115,63 @@ enum TimestampText {
         }
     }
 
-    private static func digits(_ b: [UInt8], _ start: Int, _ count: Int) -> Int64? {
+    static func digit(_ byte: UInt8) -> Int64? {
+        byte &- UInt8(ascii: "0") < 10 ? Int64(byte &- UInt8(ascii: "0")) : nil
+    }
+
+    private static func digits(_ b: UnsafeRawBufferPointer, _ start: Int, _ count: Int) -> Int64? {
         var value: Int64 = 0
         for i in start..<(start + count) {
-            guard i < b.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[i]) else { return nil }
-            value = value * 10 + Int64(b[i] - UInt8(ascii: "0"))
+            guard i < b.count, let digit = digit(b[i]) else { return nil }
+            value = value * 10 + digit
         }
         return value
     }
+}
 
-    static func pad(_ value: Int64, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+/// ASCII written into a caller's buffer, which must be long enough: the formats here have a
+/// known maximum length.
+struct ASCIIText {
+    private let output: UnsafeMutableRawBufferPointer
+    private(set) var count = 0
+
+    init(_ output: UnsafeMutableRawBufferPointer) { self.output = output }
+
+    mutating func byte(_ ascii: Unicode.Scalar) {
+        output[count] = UInt8(ascii: ascii)
+        count += 1
+    }
+
+    /// `value` (not negative) in decimal, zero-padded to at least `width` digits.
+    mutating func digits(_ value: Int64, _ width: Int) {
+        var digitCount = 1
+        var rest = value / 10
+        while rest > 0 {
+            rest /= 10
+            digitCount += 1
+        }
+        for _ in digitCount..<max(width, digitCount) { byte("0") }
+        var value = value
+        count += digitCount
+        var index = count
+        repeat {
+            index -= 1
+            output[index] = UInt8(ascii: "0") + UInt8(value % 10)
+            value /= 10
+        } while value > 0
+    }
+
+    /// 0, 3, 6 or 9 fraction digits after a point: the fewest that show `nanos` exactly.
+    mutating func fraction(_ nanos: Int32) {
+        let nanos = Int64(nanos)
+        if nanos == 0 { return }
+        byte(".")
+        if nanos % 1_000_000 == 0 {
+            digits(nanos / 1_000_000, 3)
+        } else if nanos % 1000 == 0 {
+            digits(nanos / 1000, 6)
+        } else {
+            digits(nanos, 9)
+        }
     }
 }

@@ -1,3 +1,4 @@
+import BenchMessages
 import BenchProtos
 import Benchmark
 import Foundation

@@ -1,14 +1,13 @@
 import Foundation
-import ManifoldCore
 
 /// The JSON of the benchmark messages: a small Ping (~100 bytes of protobuf), a medium Order
 /// (~2 KB: nested, repeated, a map) and a large Order (~200 KB: a hundred times the items).
-enum BenchMessages {
-    static let small = #"""
+public enum BenchMessages {
+    public static let small = #"""
     {"id":"ping-7f3a","sequence":"1234567890123","urgent":true,"load":0.75,"region":"eu-west-1","codes":[200,201,404,503]}
     """#
 
-    static func order(items: Int) -> String {
+    public static func order(items: Int) -> String {
         var lines: [String] = []
         for i in 0..<items {
             lines.append(
@@ -27,12 +26,12 @@ enum BenchMessages {
         """#
     }
 
-    static let medium = order(items: 10)
-    static let large = order(items: 1000)
+    public static let medium = order(items: 10)
+    public static let large = order(items: 1000)
 
     /// The folder of the benchmark protos, found from this file.
-    static let protoRoot: String = {
-        URL(fileURLWithPath: #filePath)  // Benchmarks/Benchmarks/CodecBenchmarks/BenchMessages.swift
+    public static let protoRoot: String = {
+        URL(fileURLWithPath: #filePath)  // Benchmarks/Sources/BenchMessages/BenchMessages.swift
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Protos").path
     }()
