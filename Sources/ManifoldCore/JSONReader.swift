@@ -369,6 +369,8 @@ public struct JSONReader: JSONSource {
             let string = String(decoding: text, as: UTF8.self)
             if let value = Int64(string) { return JSONNumber(value) }
             if let value = UInt64(string) { return JSONNumber(value) }
+        } else if let exact = exactInteger(text) {
+            return exact
         }
         guard let value = Double(String(decoding: text, as: UTF8.self)), value.isFinite else { return nil }
         return JSONNumber(value)

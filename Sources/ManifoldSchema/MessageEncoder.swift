@@ -277,6 +277,15 @@ struct MessageEncoder<Source: JSONSource> {
 
     private static func integral(_ number: JSONNumber) throws(SchemaError) -> JSONNumber {
         guard number.isIntegral else { throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is not an integer") }
+        // Text that spells a whole number within 64 bits is read exactly, as an integer; a
+        // double this large came from text that is not one (-9223372036854775809 rounds to
+        // exactly Int64.min) or from arithmetic, and holds no exact integer.
+        if case .double(let value) = number.storage, value.magnitude >= 0x1p53 {
+            throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is out of range for an exact integer")
+        }
+        if case .float(let value) = number.storage, value.magnitude >= 0x1p24 {
+            throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is out of range for an exact integer")
+        }
         return number
     }
 

@@ -26,6 +26,13 @@ import Testing
         Case(json: #"{"big":"9223372036854775808"}"#, path: "$.big", message: "9223372036854775808 is out of range [-9223372036854775808, 9223372036854775807]"),
         Case(json: #"{"ubig":"-1"}"#, path: "$.ubig", message: "-1 is out of range [0, 18446744073709551615]"),
         Case(json: #"{"s32":1.5}"#, path: "$.s32", message: "1.5 is not an integer"),
+        // Beyond 64 bits these round to doubles that look whole: -2^63 is exactly Int64.min.
+        Case(json: #"{"big":-9223372036854775809}"#, path: "$.big", message: "-9.223372036854776e+18 is out of range for an exact integer"),
+        Case(json: #"{"big":"-9223372036854775809"}"#, path: "$.big", message: "-9.223372036854776e+18 is out of range for an exact integer"),
+        Case(json: #"{"big":-9223372036854775808.5}"#, path: "$.big", message: "-9.223372036854776e+18 is out of range for an exact integer"),
+        Case(json: #"{"ubig":18446744073709551616}"#, path: "$.ubig", message: "1.8446744073709552e+19 is out of range for an exact integer"),
+        Case(json: #"{"ubig":1e20}"#, path: "$.ubig", message: "1e+20 is out of range for an exact integer"),
+        Case(json: #"{"s32":1e-2}"#, path: "$.s32", message: "0.01 is not an integer"),
         Case(json: #"{"big":"12abc"}"#, path: "$.big", message: "\"12abc\" is not an integer"),
         Case(json: #"{"big":" 12"}"#, path: "$.big", message: "\" 12\" is not an integer"),
         Case(json: #"{"s32":true}"#, path: "$.s32", message: "expected an integer, got boolean"),

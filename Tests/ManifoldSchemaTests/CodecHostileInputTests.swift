@@ -35,6 +35,30 @@ import Testing
         #expect(value["took"] == .string("-315576000000.999999999s"))
     }
 
+    /// proto3 JSON accepts any notation for a whole number in an integer field; each must
+    /// arrive exactly, text or tree, number or string, at the edges of 64 bits too.
+    static let wholeNumbers: [(json: String, decoded: String)] = [
+        (#"{"s32":1e2}"#, #"{"s32":100}"#),
+        (#"{"s32":"1.5e1"}"#, #"{"s32":15}"#),
+        (#"{"s32":-2.0}"#, #"{"s32":-2}"#),
+        (#"{"s32":1500e-2}"#, #"{"s32":15}"#),
+        (#"{"big":-9223372036854775808.0}"#, #"{"big":"-9223372036854775808"}"#),
+        (#"{"big":"9.223372036854775807e18"}"#, #"{"big":"9223372036854775807"}"#),
+        (#"{"ubig":18446744073709551615.000}"#, #"{"ubig":"18446744073709551615"}"#),
+        (#"{"ubig":1.8446744073709551615E19}"#, #"{"ubig":"18446744073709551615"}"#),
+        (#"{"big":0e400}"#, "{}"),  // zero: the default, so absent
+    ]
+
+    @Test(arguments: wholeNumbers)
+    func wholeNumbersInAnyNotationAreExact(json: String, decoded: String) throws {
+        let type = "manifold.test.v1.EchoReply"
+        let text = try Array(json.utf8).withUnsafeBytes { try codec.encodeText($0, messageNamed: type) }
+        let tree = try codec.encode(try JSONParser.parse(json), messageNamed: type)
+        #expect(text == tree)
+        let out = try text.withUnsafeBytes { try codec.decodeText($0, messageNamed: type) }
+        #expect(String(decoding: out, as: UTF8.self) == decoded)
+    }
+
     @Test func deeplyNestedValuesDecodeInLinearTime() throws {
         // 60 nested lists: decoding each level twice would take 2^60 steps and never end.
         let depth = 60
