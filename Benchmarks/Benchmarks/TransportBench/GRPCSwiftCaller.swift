@@ -24,7 +24,7 @@ final class GRPCSwiftCaller: UnaryCaller {
         message = [UInt8](repeating: 0x62, count: requestSize)
     }
 
-    func call() async throws {
+    nonisolated(nonsending) func call() async throws {
         let index = next.add(1, ordering: .relaxed).oldValue % clients.count
         _ = try await clients[index].unary(
             request: ClientRequest(message: message),

@@ -5,7 +5,7 @@ import Histogram
 protocol UnaryCaller: Sendable {
     /// Where the calling tasks run; nil for the Swift concurrency pool.
     var executor: (any TaskExecutor)? { get }
-    func call() async throws
+    nonisolated(nonsending) func call() async throws
     func shutdown() async
 }
 

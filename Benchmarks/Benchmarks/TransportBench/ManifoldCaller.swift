@@ -30,7 +30,7 @@ struct ManifoldCaller: UnaryCaller {
         request = GRPCRequest(path: BenchMethod.path, message: ByteBuffer(repeating: 0x62, count: requestSize))
     }
 
-    func call() async throws {
+    nonisolated(nonsending) func call() async throws {
         _ = try await client.unary(request)
     }
 

@@ -98,7 +98,7 @@ public final class GRPCBackendClient: Sendable {
     /// Makes a unary call on a connection the balancer picks.
     /// - Throws: `TransportError` with the call's status; UNAVAILABLE when no target can
     ///   be reached.
-    public func unary(_ request: GRPCRequest) async throws(TransportError) -> GRPCResponse {
+    nonisolated(nonsending) public func unary(_ request: GRPCRequest) async throws(TransportError) -> GRPCResponse {
         let start = ContinuousClock.now
         return try await withAttempts { subchannel throws(TransportError) in
             subchannel.outstanding.add(1, ordering: .relaxed)
@@ -109,7 +109,7 @@ public final class GRPCBackendClient: Sendable {
     }
 
     /// Starts a server-streaming call on a connection the balancer picks.
-    public func serverStreaming(_ request: GRPCRequest) async throws(TransportError) -> GRPCResponseStream {
+    nonisolated(nonsending) public func serverStreaming(_ request: GRPCRequest) async throws(TransportError) -> GRPCResponseStream {
         let start = ContinuousClock.now
         return try await withAttempts { subchannel throws(TransportError) in
             let connection = try await subchannel.connection(timeout: request.timeout, from: start)
@@ -129,8 +129,8 @@ public final class GRPCBackendClient: Sendable {
 
     /// Runs `attempt` on a slot the balancer picks, and again on another after a failure
     /// that certainly never reached the backend (`isRetrySafe`); any other failure ends it.
-    private func withAttempts<Result>(
-        _ attempt: (Subchannel) async throws(TransportError) -> Result
+    nonisolated(nonsending) private func withAttempts<Result>(
+        _ attempt: nonisolated(nonsending) (Subchannel) async throws(TransportError) -> Result
     ) async throws(TransportError) -> Result {
         var lastFailure: TransportError?
         for _ in 0..<Self.maxAttempts {
@@ -181,7 +181,7 @@ public final class GRPCBackendClient: Sendable {
     /// Chooses a connection slot among healthy addresses not waiting out a backoff.
     /// - Parameter lastFailure: why the previous attempt failed; when nothing is left to
     ///   try, that is the more useful error.
-    private func pick(after lastFailure: TransportError?) async throws(TransportError) -> Subchannel {
+    nonisolated(nonsending) private func pick(after lastFailure: TransportError?) async throws(TransportError) -> Subchannel {
         if let firstResolution = try startIfNeeded() { await firstResolution.value }
         let (subchannels, resolveError) = state.withLock { ($0.subchannels, $0.resolveError) }
         guard !subchannels.isEmpty else {

@@ -15,8 +15,11 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
 
     /// Where a call's answer goes.
     enum Responder {
-        /// Resumed exactly once: the stream leaves `streams` as it completes.
-        case unary(CheckedContinuation<GRPCResponse, any Error>)
+        /// Resumed exactly once: the stream leaves `streams` as it completes, and a call
+        /// that never got a stream is failed on the spot. Unchecked, as the call path is
+        /// hot and a checked continuation costs an allocation and atomics per call; the
+        /// interop and fault suites run every way a call can end.
+        case unary(UnsafeContinuation<GRPCResponse, any Error>)
         case stream(AsyncThrowingStream<ResponsePart, any Error>.Continuation)
     }
 
@@ -48,7 +51,7 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
 
     let authority: String
     let configuration: GRPCConnection.Configuration
-    /// The request headers every call on this connection sends, after its `:path`; built
+    /// The request headers every call on this connection sends after its `:path`; built
     /// once here rather than per call.
     private let fixedHeaders: [HeaderField]
     private let onStateChange: @Sendable (GRPCConnection.State) -> Void
@@ -57,6 +60,8 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     private var isReady = false
     private var session: NGHTTP2Session?
     private(set) var context: ChannelHandlerContext?
+    /// The channel's allocator, kept: reading it from the channel takes a lock each time.
+    private var allocator = ByteBufferAllocator()
     var streams: [Int32: Stream] = [:]
     private var streamIDsByCall: [UInt64: Int32] = [:]
     /// Set once the connection takes no new calls, with the reason.
@@ -100,6 +105,7 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        allocator = context.channel.allocator
         if context.channel.isActive { startSession(context: context) }
     }
 
@@ -110,14 +116,11 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let session else { return }
-        let events: [HTTP2SessionEvent]
         do {
-            events = try session.receive(unwrapInboundIn(data))
+            try session.receive(unwrapInboundIn(data), handle: handle)
         } catch {
             closeConnection(error)
-            return
         }
-        for event in events { handle(event) }
     }
 
     /// One write for everything this read burst produced (window updates, acks, resets).
@@ -154,7 +157,7 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     private func startSession(context: ChannelHandlerContext) {
         guard session == nil, closedReason == nil else { return }
         do {
-            session = try NGHTTP2Session(role: .client, settings: configuration.http2, allocator: context.channel.allocator)
+            session = try NGHTTP2Session(role: .client, settings: configuration.http2, allocator: allocator)
         } catch {
             closeConnection(error)
             return
@@ -178,9 +181,9 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
         }
         let streamID: Int32
         do {
-            let headers = try requestHeaders(for: request)
-            let body = try MessageFramer.frame(request.message, compression: configuration.compression, allocator: context.channel.allocator)
-            streamID = try session.submitRequest(headers: headers, body: body)
+            let extraHeaders = try requestHeaders(for: request)
+            let body = try MessageFramer.frame(request.message, compression: configuration.compression, allocator: allocator)
+            streamID = try session.submitRequest(path: request.path, headers: fixedHeaders, extraHeaders: extraHeaders, body: body)
         } catch {
             Self.fail(responder, error)
             return
@@ -199,11 +202,10 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
         flushSoon()
     }
 
+    /// The request headers of this call beyond `:path` and `fixedHeaders`: its deadline and
+    /// metadata. Usually none, and then no array is allocated.
     private func requestHeaders(for request: GRPCRequest) throws(TransportError) -> [HeaderField] {
         var headers: [HeaderField] = []
-        headers.reserveCapacity(2 + fixedHeaders.count + request.metadata.count)
-        headers.append(HeaderField(":path", request.path))
-        headers += fixedHeaders
         if let timeout = request.timeout {
             headers.append(HeaderField("grpc-timeout", GRPCStatusMapping.timeoutHeader(timeout - request.spent)))
         }
@@ -303,7 +305,7 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
         }
         stream.deframer!.append(bytes)
         do {
-            while let message = try stream.deframer!.next(allocator: context!.channel.allocator) {
+            while let message = try stream.deframer!.next(allocator: allocator) {
                 try deliver(message.payload, wireBytes: message.wireBytes, to: stream)
             }
         } catch {

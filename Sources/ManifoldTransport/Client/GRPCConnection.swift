@@ -176,7 +176,7 @@ public final class GRPCConnection: Sendable {
     /// Cancelling the calling task resets the call's stream (RST_STREAM CANCEL), so the
     /// backend stops too, and throws CANCELLED.
     /// - Throws: `TransportError` with the call's gRPC status.
-    public func unary(_ request: GRPCRequest) async throws(TransportError) -> GRPCResponse {
+    nonisolated(nonsending) public func unary(_ request: GRPCRequest) async throws(TransportError) -> GRPCResponse {
         let callID = nextCallID.add(1, ordering: .relaxed).newValue
         let cancellation = CallCancellation()
         let eventLoop = channel.eventLoop
@@ -185,7 +185,7 @@ public final class GRPCConnection: Sendable {
             return try await withTaskCancellationHandler {
                 // The handler resumes the continuation itself: a promise's future would need
                 // one more event-loop task per call just to register the wait.
-                try await withCheckedThrowingContinuation { (response: CheckedContinuation<GRPCResponse, any Error>) in
+                try await withUnsafeThrowingContinuation { (response: UnsafeContinuation<GRPCResponse, any Error>) in
                     if eventLoop.inEventLoop {  // a task running on this loop (`EventLoopExecutor`)
                         handler.value.start(request, callID: callID, cancellation: cancellation, responder: .unary(response))
                     } else {

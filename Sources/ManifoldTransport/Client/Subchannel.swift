@@ -54,7 +54,7 @@ final class Subchannel: Sendable {
     ///   fails the call then, while the connect itself goes on for later calls.
     /// - Throws: UNAVAILABLE (retry-safe) while backing off or when the connect fails;
     ///   DEADLINE_EXCEEDED when the caller's deadline passes first.
-    func connection(timeout: Duration? = nil, from start: ContinuousClock.Instant = .now) async throws(TransportError) -> GRPCConnection {
+    nonisolated(nonsending) func connection(timeout: Duration? = nil, from start: ContinuousClock.Instant = .now) async throws(TransportError) -> GRPCConnection {
         /// A ready connection is returned at once: awaiting even a succeeded future would hop
         /// to an event loop and back on every call.
         enum Pick {

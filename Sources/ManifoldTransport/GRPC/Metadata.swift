@@ -36,28 +36,37 @@ extension Array where Element == HeaderField {
 /// Which metadata an application may send: gRPC reserves pseudo-headers, `grpc-*` and the
 /// fields the transport itself sets; HTTP/2 forbids connection-specific fields.
 enum MetadataRules {
-    private static let reserved = transportFields.union([
+    /// Fields an application may not send but does see: the backend's rich error details,
+    /// and HTTP/2's connection-specific fields.
+    private static let reservedForSending: Set<String> = [
         "grpc-status-details-bin",
         "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host",
-    ])
-
-    /// Fields the transport itself reads or writes; the application neither sends nor sees
-    /// them. (`grpc-status-details-bin` is reserved for sending but passed up: it carries
-    /// the backend's rich error details.)
-    private static let transportFields: Set<String> = [
-        "content-type", "te", "user-agent", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding",
-        "grpc-status", "grpc-message",
     ]
 
     /// The metadata in a received header block: without pseudo-headers and transport fields.
     /// Used by both roles, for request, response and trailer blocks alike.
     static func applicationMetadata(_ fields: [HeaderField]) -> [HeaderField] {
-        fields.filter { !$0.name.hasPrefix(":") && !transportFields.contains($0.name) }
+        // Most blocks carry nothing else: return the empty array without building one.
+        guard fields.contains(where: isApplicationField) else { return [] }
+        return fields.filter(isApplicationField)
+    }
+
+    /// Whether a field is metadata rather than the transport's own: not a pseudo-header,
+    /// nor a field the transport itself reads or writes. A switch rather than a set: this
+    /// runs for every field of every response, and hashing a string costs more than
+    /// comparing it with a few short ones.
+    private static func isApplicationField(_ field: HeaderField) -> Bool {
+        switch field.name {
+        case "content-type", "te", "user-agent", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "grpc-status", "grpc-message":
+            return false
+        default:
+            return !field.name.hasPrefix(":")
+        }
     }
 
     /// Why `field` cannot be sent as custom metadata, or nil when it can.
     static func problem(with field: HeaderField) -> String? {
-        if field.name.isEmpty || field.name.hasPrefix(":") || reserved.contains(field.name) {
+        if field.name.isEmpty || !isApplicationField(field) || reservedForSending.contains(field.name) {
             return "metadata \"\(field.name)\" is reserved"
         }
         // gRPC names: lower-case letters, digits, '-', '_', '.'.

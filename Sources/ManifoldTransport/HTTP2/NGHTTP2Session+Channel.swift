@@ -16,10 +16,8 @@ extension NGHTTP2Session {
         defer { isFlushing = false }
         repeat {
             needsAnotherFlush = false
-            var buffer = context.channel.allocator.buffer(capacity: 0)
-            try send(into: &buffer)
-            if buffer.readableBytes > 0 { context.writeAndFlush(NIOAny(buffer), promise: nil) }
-            for event in takeEvents() { handle(event) }
+            if let buffer = try send() { context.writeAndFlush(NIOAny(buffer), promise: nil) }
+            drainEvents(handle)
             guard isAlive else { return false }
         } while needsAnotherFlush
         return true

@@ -60,11 +60,17 @@ final class NGHTTP2Session {
     }
 
     private let session: OpaquePointer
-    private let allocator: ByteBufferAllocator
+    /// The channel's allocator, kept: reading it from the channel takes a lock each time.
+    let allocator: ByteBufferAllocator
     private let maxHeaderListSize: Int
     private var events: [HTTP2SessionEvent] = []
-    /// Header fields of a HEADERS frame still being received, and their size, by stream.
-    private var pendingHeaders: [Int32: (fields: [HeaderField], size: Int)] = [:]
+    /// The events being handed out by `drainEvents`; kept to reuse its storage.
+    private var draining: [HTTP2SessionEvent] = []
+    private var isDraining = false
+    /// The header block being received: HTTP/2 sends a block's frames back to back, so
+    /// there is at most one. (A dictionary by stream, read and written back per field,
+    /// copied the field array on every append.)
+    private var headerBlock: (streamID: Int32, fields: [HeaderField], size: Int)?
     private var outboundBodies: [Int32: OutboundBody] = [:]
     /// Guards `flush(to:handle:)` against re-entry from the events it hands out.
     var isFlushing = false
@@ -121,17 +127,16 @@ final class NGHTTP2Session {
 
     // MARK: - Input
 
-    /// Feeds bytes read from the socket.
-    /// - Returns: what happened, in order.
+    /// Feeds bytes read from the socket, then hands what happened to `handle`, in order.
     /// - Throws: on a connection-level protocol error; the connection must be closed.
-    func receive(_ buffer: ByteBuffer) throws(TransportError) -> [HTTP2SessionEvent] {
+    func receive(_ buffer: ByteBuffer, handle: (HTTP2SessionEvent) -> Void) throws(TransportError) {
         let rv = buffer.withUnsafeReadableBytes { bytes in
             nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
         }
         guard rv >= 0 else {
             throw TransportError(.internalError, "HTTP/2 protocol error from peer: \(Self.describe(Int32(rv)))")
         }
-        return takeEvents()
+        drainEvents(handle)
     }
 
     /// Reports `count` DATA bytes of `streamID` consumed, opening the stream's window again.
@@ -148,24 +153,36 @@ final class NGHTTP2Session {
 
     // MARK: - Output
 
-    /// Events nghttp2 reported outside `receive`: sending a RST_STREAM closes that stream
-    /// during `mem_send`, and its close must not wait for the peer's next bytes.
-    func takeEvents() -> [HTTP2SessionEvent] {
-        defer { events.removeAll(keepingCapacity: true) }
-        return events
+    /// Hands every event reported so far to `handle`, in order, including those `handle`
+    /// itself causes. Re-entrant calls (a handler that flushes while handling) return at
+    /// once and leave their events to the outer call. Two arrays take turns, so handing out
+    /// events allocates nothing once they have grown.
+    func drainEvents(_ handle: (HTTP2SessionEvent) -> Void) {
+        guard !isDraining else { return }
+        isDraining = true
+        defer { isDraining = false }
+        while !events.isEmpty {
+            swap(&events, &draining)
+            for event in draining { handle(event) }
+            draining.removeAll(keepingCapacity: true)
+        }
     }
 
-    /// Appends every byte nghttp2 wants to send to `buffer`. Streams this closes (a reset
-    /// just sent) are reported by `takeEvents()`.
-    func send(into buffer: inout ByteBuffer) throws(TransportError) {
+    /// Every byte nghttp2 wants to send, or nil when it has none. Streams this closes (a
+    /// reset just sent) are reported by `drainEvents(_:)`.
+    func send() throws(TransportError) -> ByteBuffer? {
+        var buffer: ByteBuffer?
         while true {
             var data: UnsafePointer<UInt8>?
             let count = nghttp2_session_mem_send(session, &data)
             guard count >= 0 else { throw TransportError(.internalError, "nghttp2: \(Self.describe(Int32(count)))") }
             guard count > 0, let data else { break }
-            // Copy now: the pointer is valid only until the next nghttp2 call.
-            buffer.writeBytes(UnsafeRawBufferPointer(start: data, count: count))
+            // Copy now: the pointer is valid only until the next nghttp2 call. Sized for a
+            // few calls' frames at once, so a batch rarely grows the buffer.
+            if buffer == nil { buffer = allocator.buffer(capacity: max(count, 1024)) }
+            buffer!.writeBytes(UnsafeRawBufferPointer(start: data, count: count))
         }
+        return buffer
     }
 
     /// Whether the session still wants to read or write; when neither, the connection is done.
@@ -194,9 +211,14 @@ final class NGHTTP2Session {
     /// Opens a stream with `headers` and sends all of `body` on it, ending the stream.
     /// nghttp2 queues the stream while the peer's MAX_CONCURRENT_STREAMS is reached.
     /// - Returns: the new stream's id.
-    func submitRequest(headers: [HeaderField], body: ByteBuffer) throws(TransportError) -> Int32 {
+    /// - Parameters:
+    ///   - path: the `:path`, sent first.
+    ///   - headers: the rest of the header block, pseudo-headers first: the fields every
+    ///     request of the caller's sends, kept rather than rebuilt per request.
+    ///   - extraHeaders: fields of this request only, sent last.
+    func submitRequest(path: String, headers: [HeaderField], extraHeaders: [HeaderField], body: ByteBuffer) throws(TransportError) -> Int32 {
         var provider = Self.dataProvider()
-        let streamID = Self.withNameValues(headers) { nva, count in
+        let streamID = Self.withNameValues(HeaderField(":path", path), headers, extraHeaders) { nva, count in
             nghttp2_submit_request(session, nil, nva, count, &provider, nil)
         }
         guard streamID > 0 else {
@@ -211,7 +233,7 @@ final class NGHTTP2Session {
     func submitResponse(_ streamID: Int32, headers: [HeaderField]) throws(TransportError) {
         var provider = Self.dataProvider()
         outboundBodies[streamID] = OutboundBody(bytes: allocator.buffer(capacity: 0), isComplete: false)
-        let rv = Self.withNameValues(headers) { nva, count in
+        let rv = Self.withNameValues(nil, headers) { nva, count in
             nghttp2_submit_response(session, streamID, nva, count, &provider)
         }
         guard rv == 0 else {
@@ -223,7 +245,7 @@ final class NGHTTP2Session {
     /// Answers a request stream with one header block that ends it (a gRPC trailers-only
     /// response).
     func submitTrailersOnly(_ streamID: Int32, headers: [HeaderField]) {
-        _ = Self.withNameValues(headers) { nva, count in
+        _ = Self.withNameValues(nil, headers) { nva, count in
             nghttp2_submit_response(session, streamID, nva, count, nil)
         }
     }
@@ -269,28 +291,30 @@ final class NGHTTP2Session {
         length: Int,
         flags: UnsafeMutablePointer<UInt32>
     ) -> Int {
-        guard outboundBodies[streamID] != nil else {
+        // One lookup, then the body is changed in place through its index.
+        guard let index = outboundBodies.index(forKey: streamID) else {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
         }
-        let count = min(length, outboundBodies[streamID]!.bytes.readableBytes)
-        if count > 0 {
-            outboundBodies[streamID]!.bytes.withUnsafeReadableBytes { bytes in
-                UnsafeMutableRawPointer(destination).copyMemory(from: bytes.baseAddress!, byteCount: count)
+        let (count, isDrained, isComplete) = { (body: inout OutboundBody) in
+            let count = min(length, body.bytes.readableBytes)
+            if count > 0 {
+                body.bytes.withUnsafeReadableBytes { bytes in
+                    UnsafeMutableRawPointer(destination).copyMemory(from: bytes.baseAddress!, byteCount: count)
+                }
+                body.bytes.moveReaderIndex(forwardBy: count)
             }
-            outboundBodies[streamID]!.bytes.moveReaderIndex(forwardBy: count)
-        }
-        guard outboundBodies[streamID]!.bytes.readableBytes == 0 else { return count }
-        guard outboundBodies[streamID]!.isComplete else {
-            if count > 0 { return count }
-            outboundBodies[streamID]!.isDeferred = true
-            return Int(NGHTTP2_ERR_DEFERRED.rawValue)
-        }
-        let trailers = outboundBodies.removeValue(forKey: streamID)!.trailers
+            let isDrained = body.bytes.readableBytes == 0
+            if isDrained, !body.isComplete, count == 0 { body.isDeferred = true }
+            return (count, isDrained, body.isComplete)
+        }(&outboundBodies.values[index])
+        guard isDrained else { return count }
+        guard isComplete else { return count > 0 ? count : Int(NGHTTP2_ERR_DEFERRED.rawValue) }
+        let trailers = outboundBodies.remove(at: index).value.trailers
         flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
         if let trailers {
             // Submitting trailers from inside the read callback is what nghttp2 documents.
-            let rv = Self.withNameValues(trailers) { nva, n in nghttp2_submit_trailer(session, streamID, nva, n) }
+            let rv = Self.withNameValues(nil, trailers) { nva, n in nghttp2_submit_trailer(session, streamID, nva, n) }
             if rv == 0 { flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue }
         }
         return count
@@ -299,26 +323,26 @@ final class NGHTTP2Session {
     private static func install(_ callbacks: OpaquePointer) {
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
             let this = NGHTTP2Session.from(userData)
-            this.pendingHeaders[frame!.pointee.hd.stream_id] = ([], 0)
+            this.headerBlock = (frame!.pointee.hd.stream_id, [], 0)
+            this.headerBlock!.fields.reserveCapacity(8)
             return 0
         }
         nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
             let this = NGHTTP2Session.from(userData)
             let streamID = frame!.pointee.hd.stream_id
-            var pending = this.pendingHeaders[streamID] ?? ([], 0)
+            if this.headerBlock?.streamID != streamID { this.headerBlock = (streamID, [], 0) }
             // RFC 9113 §6.5.2 counts 32 bytes of overhead per field.
-            pending.size += nameLength + valueLength + 32
-            guard pending.size <= this.maxHeaderListSize else {
-                this.pendingHeaders[streamID] = nil
+            this.headerBlock!.size += nameLength + valueLength + 32
+            guard this.headerBlock!.size <= this.maxHeaderListSize else {
+                this.headerBlock = nil
                 // Resets just this stream (INTERNAL_ERROR); the connection lives on.
                 return Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
             }
             // Copy now: nghttp2 owns these bytes only for the duration of the callback.
-            pending.fields.append(HeaderField(
-                String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
-                String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self)
+            this.headerBlock!.fields.append(HeaderField(
+                HeaderText.string(UnsafeRawBufferPointer(start: name, count: nameLength)),
+                HeaderText.string(UnsafeRawBufferPointer(start: value, count: valueLength))
             ))
-            this.pendingHeaders[streamID] = pending
             return 0
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, userData in
@@ -341,7 +365,11 @@ final class NGHTTP2Session {
                 case NGHTTP2_HCAT_RESPONSE: kind = .response
                 default: kind = .trailers
                 }
-                let fields = this.pendingHeaders.removeValue(forKey: header.stream_id)?.fields ?? []
+                var fields: [HeaderField] = []
+                if this.headerBlock?.streamID == header.stream_id {
+                    fields = this.headerBlock!.fields
+                    this.headerBlock = nil
+                }
                 this.events.append(.headers(streamID: header.stream_id, kind: kind, fields: fields))
                 if endStream { this.events.append(.endOfStream(streamID: header.stream_id)) }
             case NGHTTP2_DATA.rawValue:
@@ -378,7 +406,7 @@ final class NGHTTP2Session {
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
             let this = NGHTTP2Session.from(userData)
-            this.pendingHeaders[streamID] = nil
+            if this.headerBlock?.streamID == streamID { this.headerBlock = nil }
             this.outboundBodies[streamID] = nil
             this.events.append(.streamClosed(streamID: streamID, errorCode: errorCode))
             return 0
@@ -387,34 +415,45 @@ final class NGHTTP2Session {
 
     // MARK: - Helpers
 
-    /// Calls `body` with an `nghttp2_nv` array pointing into one contiguous copy of the
-    /// fields. Lifetime: the pointers are valid only inside `body`; nghttp2 copies header
-    /// blocks on submit, so that is long enough.
-    private static func withNameValues<R>(_ fields: [HeaderField], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R) -> R {
-        // Every name and value goes into one buffer sized exactly up front, so the pointers
-        // taken into it stay valid while nghttp2 copies them during `body`.
-        let byteCount = fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
-        var storage: [UInt8] = []
-        storage.reserveCapacity(max(byteCount, 1))
-        for field in fields {
-            storage.append(contentsOf: field.name.utf8)
-            storage.append(contentsOf: field.value.utf8)
-        }
-        if storage.isEmpty { storage.append(0) }  // a valid base address even with no bytes
-        return storage.withUnsafeBytes { bytes in
-            withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: fields.count) { nva in
+    /// Calls `body` with an `nghttp2_nv` array of `first`, then the fields of `rest` and
+    /// `last`, pointing into one contiguous copy of their bytes. Lifetime: both live on the
+    /// stack (or, past a kilobyte, in a temporary heap block) only inside `body`; nghttp2
+    /// copies header blocks on submit, so that is long enough. Separate parameters rather
+    /// than an array of parts: that array would be an allocation per request.
+    private static func withNameValues<R>(
+        _ first: HeaderField?,
+        _ rest: [HeaderField],
+        _ last: [HeaderField] = [],
+        _ body: (UnsafePointer<nghttp2_nv>, Int) -> R
+    ) -> R {
+        let count = (first == nil ? 0 : 1) + rest.count + last.count
+        var byteCount = first.map { $0.name.utf8.count + $0.value.utf8.count } ?? 0
+        for field in rest { byteCount += field.name.utf8.count + field.value.utf8.count }
+        for field in last { byteCount += field.name.utf8.count + field.value.utf8.count }
+        return withUnsafeTemporaryAllocation(byteCount: max(byteCount, 1), alignment: 1) { bytes in
+            withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(count, 1)) { nva in
                 var offset = 0
-                for (index, field) in fields.enumerated() {
-                    let name = bytes.baseAddress! + offset
-                    offset += field.name.utf8.count
-                    let value = bytes.baseAddress! + offset
-                    offset += field.value.utf8.count
-                    nva.initializeElement(
-                        at: index,
-                        to: cmanifold_nv(name, field.name.utf8.count, value, field.value.utf8.count, UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
-                    )
+                var index = 0
+                func copy(_ string: String) -> (UnsafeMutableRawPointer, Int) {
+                    var string = string
+                    let start = bytes.baseAddress! + offset
+                    let length = string.withUTF8 { utf8 in
+                        if let base = utf8.baseAddress { start.copyMemory(from: base, byteCount: utf8.count) }
+                        return utf8.count
+                    }
+                    offset += length
+                    return (start, length)
                 }
-                return body(UnsafePointer(nva.baseAddress!), fields.count)
+                func add(_ field: HeaderField) {
+                    let (name, nameLength) = copy(field.name)
+                    let (value, valueLength) = copy(field.value)
+                    nva.initializeElement(at: index, to: cmanifold_nv(name, nameLength, value, valueLength, UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
+                    index += 1
+                }
+                if let first { add(first) }
+                for field in rest { add(field) }
+                for field in last { add(field) }
+                return body(UnsafePointer(nva.baseAddress!), count)
             }
         }
     }

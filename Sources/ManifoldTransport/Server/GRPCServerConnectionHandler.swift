@@ -37,6 +37,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, FlushBatching {
     private let maxRequestMessageSize: Int
     private var session: NGHTTP2Session?
     private(set) var context: ChannelHandlerContext?
+    /// The channel's allocator, kept: reading it from the channel takes a lock each time.
+    private var allocator = ByteBufferAllocator()
     private var streams: [Int32: Stream] = [:]
     /// Streams with response bytes queued in nghttp2, whose handlers hear what it took.
     private var sendingStreams = Set<Int32>()
@@ -52,8 +54,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, FlushBatching {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        allocator = context.channel.allocator
         do {
-            session = try NGHTTP2Session(role: .server, allocator: context.channel.allocator)
+            session = try NGHTTP2Session(role: .server, allocator: allocator)
         } catch {
             context.close(promise: nil)
             return
@@ -98,7 +101,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, FlushBatching {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard let session else { return }
         do {
-            for event in try session.receive(unwrapInboundIn(data)) { handle(event) }
+            try session.receive(unwrapInboundIn(data), handle: handle)
         } catch {
             context.close(promise: nil)
         }
@@ -122,7 +125,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, FlushBatching {
             guard streams[streamID] != nil, !streams[streamID]!.finished else { return }
             streams[streamID]!.deframer.append(bytes)
             do throws(TransportError) {
-                while let message = try streams[streamID]!.deframer.next(allocator: context!.channel.allocator) {
+                while let message = try streams[streamID]!.deframer.next(allocator: allocator) {
                     guard streams[streamID]!.message == nil else {
                         throw TransportError(.unimplemented, "client streaming is not supported: more than one request message")
                     }
@@ -184,9 +187,9 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, FlushBatching {
             timeout: timeout
         )
         let loop = context!.eventLoop
-        let allocator = context!.channel.allocator
         let bound = NIOLoopBound(self, eventLoop: loop)
         let outbound = stream.outbound
+        let allocator = self.allocator
         let writer = GRPCServerResponseWriter(
             sendHeaders: { metadata in
                 outbound.headersSent()
@@ -266,7 +269,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, FlushBatching {
         }
         let trailers = status + stream.trailers.filter { MetadataRules.problem(with: $0) == nil }
         if stream.sentHeaders {
-            session?.sendData(streamID, context!.channel.allocator.buffer(capacity: 0), trailers: trailers)
+            session?.sendData(streamID, allocator.buffer(capacity: 0), trailers: trailers)
         } else {
             let headers = [HeaderField(":status", "200"), HeaderField("content-type", "application/grpc")] + trailers
             session?.submitTrailersOnly(streamID, headers: headers)
