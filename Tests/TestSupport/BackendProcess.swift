@@ -23,13 +23,34 @@ public final class BackendProcess: @unchecked Sendable {
     /// cores), where it would starve every other test's tasks, a gRPC server's handlers
     /// among them.
     public static func start(script: String, arguments: [String] = []) async throws -> BackendProcess {
-        try await offThePool { try BackendProcess(script: script, arguments: arguments) }
+        let command = ["python3", "-u", Repository.path(script), "--port", "0", "--exit-with-stdin"] + arguments
+        return try await offThePool {
+            try BackendProcess(command: command, environment: [:], name: script) { line in
+                line.hasPrefix("LISTENING ") ? Int(line.dropFirst("LISTENING ".count)) : nil
+            }
+        }
     }
 
-    private init(script: String, arguments: [String]) throws {
+    /// Starts any server program, found on `PATH` (or by its path), with `environment`
+    /// added to ours, and returns once `port` finds the port it listens on in a line it
+    /// printed.
+    public static func start(
+        command: [String],
+        environment: [String: String] = [:],
+        port: @escaping @Sendable (Substring) -> Int?
+    ) async throws -> BackendProcess {
+        try await offThePool {
+            try BackendProcess(command: command, environment: environment, name: command[0], port: port)
+        }
+    }
+
+    private init(command: [String], environment: [String: String], name: String, port parsePort: (Substring) -> Int?) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", Repository.path(script), "--port", "0", "--exit-with-stdin"] + arguments
+        process.arguments = command
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let stdout = Pipe()
         let stdin = Pipe()
         process.standardOutput = stdout
@@ -37,9 +58,6 @@ public final class BackendProcess: @unchecked Sendable {
         let exit = ExitSignal()
         process.terminationHandler = { _ in exit.signal() }  // before run(): a quick exit is not missed
         try process.run()
-        self.process = process
-        self.exit = exit
-        self.stdin = stdin
 
         // Poll with a deadline rather than block in a read: a server that hangs before it
         // listens must fail this test, not stall the whole run.
@@ -55,14 +73,19 @@ public final class BackendProcess: @unchecked Sendable {
             let chunk = stdout.fileHandleForReading.availableData
             if chunk.isEmpty { break }  // the process exited
             output.append(chunk)
-            for line in String(decoding: output, as: UTF8.self).split(separator: "\n") where line.hasPrefix("LISTENING ") {
-                port = Int(line.dropFirst("LISTENING ".count))
+            for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+                if let found = parsePort(line) { port = found }
             }
         }
         guard let port else {
             Self.terminate(process, exit)
-            throw BackendProcessError(message: "\(script) did not listen within 30 s: \(String(decoding: output, as: UTF8.self))")
+            throw BackendProcessError(message: "\(name) did not listen within 30 s: \(String(decoding: output, as: UTF8.self))")
         }
+        // Keep draining stdout, so a chatty server never blocks on a full pipe.
+        Thread.detachNewThread { while !stdout.fileHandleForReading.availableData.isEmpty {} }
+        self.process = process
+        self.exit = exit
+        self.stdin = stdin
         self.port = port
     }
 
