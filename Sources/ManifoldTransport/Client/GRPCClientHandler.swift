@@ -26,7 +26,6 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     /// One call in flight. A class: the handler reads and updates it several times per
     /// frame, and a struct in the dictionary would be copied whole on every read.
     final class Stream {
-        let callID: UInt64
         let responder: Responder
         var headers: [HeaderField]?
         var trailers: [HeaderField]?
@@ -43,8 +42,7 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
         var localFailure: TransportError?
         var deadline: Scheduled<Void>?
 
-        init(callID: UInt64, responder: Responder) {
-            self.callID = callID
+        init(responder: Responder) {
             self.responder = responder
         }
     }
@@ -63,7 +61,6 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     /// The channel's allocator, kept: reading it from the channel takes a lock each time.
     private var allocator = ByteBufferAllocator()
     var streams: [Int32: Stream] = [:]
-    private var streamIDsByCall: [UInt64: Int32] = [:]
     /// Set once the connection takes no new calls, with the reason.
     private var closedReason: TransportError?
     private var keepaliveTimer: RepeatedTask?
@@ -169,13 +166,13 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     // MARK: - Calls
 
     /// Starts a call; `responder` hears how it ends, however it ends.
-    func start(_ request: GRPCRequest, callID: UInt64, cancellation: CallCancellation, responder: Responder) {
+    func start(_ request: GRPCRequest, call: CallHandle, responder: Responder) {
         guard let session, let context, closedReason == nil else {
             // Nothing was sent, so the pool may try another connection.
             Self.fail(responder, (closedReason ?? TransportError(.unavailable, "connection to \(authority) is not open")).retrySafe())
             return
         }
-        guard !cancellation.isCancelled else {
+        guard !call.isCancelled else {
             Self.fail(responder, TransportError(.cancelled, "call cancelled"))
             return
         }
@@ -188,7 +185,7 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
             Self.fail(responder, error)
             return
         }
-        let stream = Stream(callID: callID, responder: responder)
+        let stream = Stream(responder: responder)
         if let timeout = request.timeout {
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
             stream.deadline = context.eventLoop.scheduleTask(in: .nanoseconds((timeout - request.spent).nanoseconds)) {
@@ -196,7 +193,7 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
             }
         }
         streams[streamID] = stream
-        streamIDsByCall[callID] = streamID
+        call.started(on: streamID)
         idleTimer?.cancel()
         idleTimer = nil
         flushSoon()
@@ -217,14 +214,14 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     }
 
     /// Cancels a call: resets its stream so the backend stops working on it too.
-    func cancel(callID: UInt64) {
-        guard let streamID = streamIDsByCall[callID] else { return }
+    func cancel(_ call: CallHandle) {
+        guard let streamID = call.streamID else { return }
         endLocally(streamID: streamID, with: TransportError(.cancelled, "call cancelled"))
     }
 
     /// A stream reader took a message: return its bytes to the stream's window.
-    func consumed(callID: UInt64, wireBytes: Int) {
-        guard let streamID = streamIDsByCall[callID], let stream = streams[streamID] else { return }
+    func consumed(_ call: CallHandle, wireBytes: Int) {
+        guard let streamID = call.streamID, let stream = streams[streamID] else { return }
         stream.queuedBytes -= wireBytes
         credit(stream, streamID: streamID)
         flush()
@@ -257,7 +254,6 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
             break  // the stream close that follows carries everything
         case .streamClosed(let streamID, let errorCode):
             guard let stream = streams.removeValue(forKey: streamID) else { return }
-            streamIDsByCall[stream.callID] = nil
             stream.deadline?.cancel()
             complete(stream, errorCode: errorCode)
             if streams.isEmpty { streamsDrained() }
@@ -419,7 +415,6 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
         idleTimer = nil
         let pending = streams
         streams.removeAll()
-        streamIDsByCall.removeAll()
         for (_, stream) in pending {
             stream.deadline?.cancel()
             Self.fail(stream.responder, stream.localFailure ?? reason)

@@ -1,7 +1,6 @@
 public import NIOCore
 import ManifoldCore
 public import NIOPosix
-import Synchronization
 
 /// One HTTP/2 connection to one gRPC server, carrying many concurrent calls.
 ///
@@ -64,7 +63,6 @@ public final class GRPCConnection: Sendable {
     private let channel: any Channel
     private let handler: NIOLoopBound<GRPCClientHandler>
     private let stateBox: StateBox
-    private let nextCallID = Atomic<UInt64>(0)
 
     /// The connection's state; `ready` is the only one that takes new calls.
     public var state: State { stateBox.value }
@@ -177,8 +175,7 @@ public final class GRPCConnection: Sendable {
     /// backend stops too, and throws CANCELLED.
     /// - Throws: `TransportError` with the call's gRPC status.
     nonisolated(nonsending) public func unary(_ request: GRPCRequest) async throws(TransportError) -> GRPCResponse {
-        let callID = nextCallID.add(1, ordering: .relaxed).newValue
-        let cancellation = CallCancellation()
+        let call = CallHandle()
         let eventLoop = channel.eventLoop
         let handler = self.handler
         do {
@@ -187,16 +184,16 @@ public final class GRPCConnection: Sendable {
                 // one more event-loop task per call just to register the wait.
                 try await withUnsafeThrowingContinuation { (response: UnsafeContinuation<GRPCResponse, any Error>) in
                     if eventLoop.inEventLoop {  // a task running on this loop (`EventLoopExecutor`)
-                        handler.value.start(request, callID: callID, cancellation: cancellation, responder: .unary(response))
+                        handler.value.start(request, call: call, responder: .unary(response))
                     } else {
                         eventLoop.execute {
-                            handler.value.start(request, callID: callID, cancellation: cancellation, responder: .unary(response))
+                            handler.value.start(request, call: call, responder: .unary(response))
                         }
                     }
                 }
             } onCancel: {
-                cancellation.cancel()
-                eventLoop.execute { handler.value.cancel(callID: callID) }
+                call.cancel()
+                eventLoop.execute { handler.value.cancel(call) }
             }
         } catch let error as TransportError {
             throw error
@@ -207,22 +204,21 @@ public final class GRPCConnection: Sendable {
 
     /// Starts a server-streaming call; its messages arrive through the returned stream.
     public func serverStreaming(_ request: GRPCRequest) -> GRPCResponseStream {
-        let callID = nextCallID.add(1, ordering: .relaxed).newValue
-        let cancellation = CallCancellation()
+        let call = CallHandle()
         let eventLoop = channel.eventLoop
         let handler = self.handler
         let (parts, continuation) = AsyncThrowingStream<ResponsePart, any Error>.makeStream()
         continuation.onTermination = { termination in
             // The reader stopped early (cancelled, or dropped the stream): reset the call.
             guard case .cancelled = termination else { return }
-            cancellation.cancel()
-            eventLoop.execute { handler.value.cancel(callID: callID) }
+            call.cancel()
+            eventLoop.execute { handler.value.cancel(call) }
         }
         eventLoop.execute {
-            handler.value.start(request, callID: callID, cancellation: cancellation, responder: .stream(continuation))
+            handler.value.start(request, call: call, responder: .stream(continuation))
         }
         return GRPCResponseStream(parts: parts) { wireBytes in
-            eventLoop.execute { handler.value.consumed(callID: callID, wireBytes: wireBytes) }
+            eventLoop.execute { handler.value.consumed(call, wireBytes: wireBytes) }
         }
     }
 

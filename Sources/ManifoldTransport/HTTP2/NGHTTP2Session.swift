@@ -273,6 +273,10 @@ final class NGHTTP2Session {
 
     // MARK: - Callbacks
 
+    /// The session a callback is for. Callbacks bind it `unowned(unsafe)`: the session is
+    /// alive for as long as nghttp2 can call back (see the type's lifetime note), and a
+    /// strong reference would cost a retain and a release per callback, several per frame.
+    @inline(__always)
     private static func from(_ userData: UnsafeMutableRawPointer?) -> NGHTTP2Session {
         Unmanaged<NGHTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
     }
@@ -322,13 +326,13 @@ final class NGHTTP2Session {
 
     private static func install(_ callbacks: OpaquePointer) {
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
-            let this = NGHTTP2Session.from(userData)
+            unowned(unsafe) let this = NGHTTP2Session.from(userData)
             this.headerBlock = (frame!.pointee.hd.stream_id, [], 0)
             this.headerBlock!.fields.reserveCapacity(8)
             return 0
         }
         nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
-            let this = NGHTTP2Session.from(userData)
+            unowned(unsafe) let this = NGHTTP2Session.from(userData)
             let streamID = frame!.pointee.hd.stream_id
             if this.headerBlock?.streamID != streamID { this.headerBlock = (streamID, [], 0) }
             // RFC 9113 §6.5.2 counts 32 bytes of overhead per field.
@@ -346,14 +350,14 @@ final class NGHTTP2Session {
             return 0
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, userData in
-            let this = NGHTTP2Session.from(userData)
+            unowned(unsafe) let this = NGHTTP2Session.from(userData)
             var bytes = this.allocator.buffer(capacity: length)
             bytes.writeBytes(UnsafeRawBufferPointer(start: data, count: length))
             this.events.append(.data(streamID: streamID, bytes: bytes))
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
-            let this = NGHTTP2Session.from(userData)
+            unowned(unsafe) let this = NGHTTP2Session.from(userData)
             let header = frame!.pointee.hd
             let endStream = header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
             let isAck = header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0
@@ -387,7 +391,7 @@ final class NGHTTP2Session {
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
-            let this = NGHTTP2Session.from(userData)
+            unowned(unsafe) let this = NGHTTP2Session.from(userData)
             if UInt32(frame!.pointee.hd.type) == NGHTTP2_GOAWAY.rawValue, frame!.pointee.goaway.error_code != 0 {
                 this.events.append(.protocolErrorSent(errorCode: frame!.pointee.goaway.error_code))
             }
@@ -398,14 +402,14 @@ final class NGHTTP2Session {
             // never reached the peer. Report it closed as refused so its caller can retry.
             let header = frame!.pointee.hd
             if UInt32(header.type) == NGHTTP2_HEADERS.rawValue, frame!.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
-                let this = NGHTTP2Session.from(userData)
+                unowned(unsafe) let this = NGHTTP2Session.from(userData)
                 this.outboundBodies[header.stream_id] = nil
                 this.events.append(.streamClosed(streamID: header.stream_id, errorCode: 0x7))
             }
             return 0
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
-            let this = NGHTTP2Session.from(userData)
+            unowned(unsafe) let this = NGHTTP2Session.from(userData)
             if this.headerBlock?.streamID == streamID { this.headerBlock = nil }
             this.outboundBodies[streamID] = nil
             this.events.append(.streamClosed(streamID: streamID, errorCode: errorCode))
