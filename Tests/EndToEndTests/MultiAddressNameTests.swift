@@ -25,8 +25,9 @@ import Testing
     }
 
     @Test func aNameWithTwoAddressesSpreadsCallsOverBoth() async throws {
-        let first = try await EchoBackendScript.start()
-        let second = try await EchoBackendScript.start(arguments: ["--host", "127.0.0.2", "--port", String(first.port)])
+        let echo = "Tests/Backends/echo_backend.py"
+        let first = try await BackendProcess.start(script: echo)
+        let second = try await BackendProcess.start(script: echo, arguments: ["--host", "127.0.0.2", "--port", String(first.port)])
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("manifold-dns-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -69,12 +70,5 @@ import Testing
         await gateway.stop()
         await first.stop()
         await second.stop()
-    }
-}
-
-/// The Python echo backend, as the transport tests start it.
-enum EchoBackendScript {
-    static func start(arguments: [String] = []) async throws -> BackendProcess {
-        try await BackendProcess.start(script: "Tests/Backends/echo_backend.py", arguments: arguments)
     }
 }
