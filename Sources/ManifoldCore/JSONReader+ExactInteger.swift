@@ -1,7 +1,7 @@
 extension JSONReader {
-    /// The whole number that well-formed number text with a fraction or an exponent spells
-    /// exactly (`1e2`, `1.50e1`, `0.0`), or nil when it is not whole, does not fit 64 bits,
-    /// or is a negative zero.
+    /// The whole number that well-formed number text spells exactly, in any notation
+    /// (`42`, `1e2`, `1.50e1`, `0.0`), or nil when it is not whole, does not fit 64 bits, or
+    /// is a negative zero.
     ///
     /// Worked out in decimal, not through a `Double`: `-9223372036854775808.5` and
     /// `-9223372036854775809` both round to the double -2^63, which would read as
@@ -63,5 +63,6 @@ extension JSONReader {
         return JSONNumber(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude))
     }
 
-    private static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+    @inline(__always)
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
 }

@@ -5,7 +5,7 @@ import Glibc
 ///
 /// The encoder looks up every key it reads; a scan over `FieldInfo`s costs a retain, an
 /// array and a string per field tried, this one a length compare and, when the lengths
-/// agree, a `memcmp`.
+/// agree, a `memcmp`. Past 64 fields a scan grows long, and a dictionary takes over.
 struct FieldNameTable: Sendable {
     private struct Entry {
         var jsonStart: UInt32
@@ -16,6 +16,10 @@ struct FieldNameTable: Sendable {
 
     private let bytes: [UInt8]
     private let entries: [Entry]
+    /// For messages with many fields, where a scan would be long: field by either name
+    /// (a proto name wins over another field's JSON name).
+    private let byName: [String: (index: Int, isProtoName: Bool)]?
+    private static let scanLimit = 64
 
     init(_ fields: [FieldInfo]) {
         var bytes: [UInt8] = []
@@ -33,12 +37,23 @@ struct FieldNameTable: Sendable {
         }
         self.bytes = bytes
         self.entries = entries
+        if fields.count > Self.scanLimit {
+            var byName: [String: (index: Int, isProtoName: Bool)] = [:]
+            for (index, field) in fields.enumerated() where byName[field.jsonName] == nil {
+                byName[field.jsonName] = (index, false)
+            }
+            for (index, field) in fields.enumerated() { byName[field.name] = (index, true) }
+            self.byName = byName
+        } else {
+            self.byName = nil
+        }
     }
 
     /// The field `key` names, by JSON name or by proto name (`isProtoName` says which).
     /// Keys usually come in declaration order, so the scan starts at `hint`, the field after
     /// the one found last.
     func field(named key: UnsafeRawBufferPointer, hint: Int) -> (index: Int, isProtoName: Bool)? {
+        if let byName { return byName[String(decoding: key, as: UTF8.self)] }
         let count = entries.count
         guard count > 0 else { return nil }
         let keyCount = UInt32(truncatingIfNeeded: key.count)

@@ -283,9 +283,6 @@ struct MessageEncoder<Source: JSONSource> {
         if case .double(let value) = number.storage, value.magnitude >= 0x1p53 {
             throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is out of range for an exact integer")
         }
-        if case .float(let value) = number.storage, value.magnitude >= 0x1p24 {
-            throw SchemaError(.invalidJSON, "\(JSONWriter.numberText(number)) is out of range for an exact integer")
-        }
         return number
     }
 

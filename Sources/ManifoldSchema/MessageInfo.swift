@@ -44,11 +44,7 @@ package final class MessageInfo: Sendable {
     /// Keys usually come in declaration order, so the scan starts at `hint`, the field after
     /// the one found last.
     package func field(named key: UnsafeRawBufferPointer, hint: Int) -> (index: Int, isProtoName: Bool)? {
-        guard fields.count <= 64 else {
-            guard let index = fieldsByName[String(decoding: key, as: UTF8.self)] else { return nil }
-            return (index, !fields[index].jsonKey.matches(key))
-        }
-        return names.field(named: key, hint: hint)
+        names.field(named: key, hint: hint)
     }
 }
 

@@ -46,9 +46,7 @@ enum MetadataRules {
     /// The metadata in a received header block: without pseudo-headers and transport fields.
     /// Used by both roles, for request, response and trailer blocks alike.
     static func applicationMetadata(_ fields: [HeaderField]) -> [HeaderField] {
-        // Most blocks carry nothing else: return the empty array without building one.
-        guard fields.contains(where: isApplicationField) else { return [] }
-        return fields.filter(isApplicationField)
+        fields.filter(isApplicationField)  // allocates only when something passes
     }
 
     /// Whether a field is metadata rather than the transport's own: not a pseudo-header,

@@ -57,11 +57,34 @@ final class NGHTTP2Session {
             defer { isDeferred = false }
             return isDeferred
         }
+
+        /// What the data provider tells nghttp2 after a read.
+        enum Read {
+            /// This many bytes were copied and more are queued or may come.
+            case bytes(Int)
+            /// Nothing is queued yet: the stream waits for `append`.
+            case deferred
+            /// The last bytes (maybe none) were copied; the body is over.
+            case end(Int)
+        }
+
+        /// Copies up to `length` queued bytes to `destination`.
+        mutating func read(into destination: UnsafeMutableRawPointer, length: Int) -> Read {
+            let count = min(length, bytes.readableBytes)
+            if count > 0 {
+                bytes.withUnsafeReadableBytes { destination.copyMemory(from: $0.baseAddress!, byteCount: count) }
+                bytes.moveReaderIndex(forwardBy: count)
+            }
+            guard bytes.readableBytes == 0 else { return .bytes(count) }
+            if isComplete { return .end(count) }
+            if count > 0 { return .bytes(count) }
+            isDeferred = true
+            return .deferred
+        }
     }
 
     private let session: OpaquePointer
-    /// The channel's allocator, kept: reading it from the channel takes a lock each time.
-    let allocator: ByteBufferAllocator
+    private let allocator: ByteBufferAllocator
     private let maxHeaderListSize: Int
     private var events: [HTTP2SessionEvent] = []
     /// The events being handed out by `drainEvents`; kept to reuse its storage.
@@ -300,20 +323,12 @@ final class NGHTTP2Session {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
         }
-        let (count, isDrained, isComplete) = { (body: inout OutboundBody) in
-            let count = min(length, body.bytes.readableBytes)
-            if count > 0 {
-                body.bytes.withUnsafeReadableBytes { bytes in
-                    UnsafeMutableRawPointer(destination).copyMemory(from: bytes.baseAddress!, byteCount: count)
-                }
-                body.bytes.moveReaderIndex(forwardBy: count)
-            }
-            let isDrained = body.bytes.readableBytes == 0
-            if isDrained, !body.isComplete, count == 0 { body.isDeferred = true }
-            return (count, isDrained, body.isComplete)
-        }(&outboundBodies.values[index])
-        guard isDrained else { return count }
-        guard isComplete else { return count > 0 ? count : Int(NGHTTP2_ERR_DEFERRED.rawValue) }
+        let count: Int
+        switch outboundBodies.values[index].read(into: destination, length: length) {
+        case .bytes(let copied): return copied
+        case .deferred: return Int(NGHTTP2_ERR_DEFERRED.rawValue)
+        case .end(let copied): count = copied
+        }
         let trailers = outboundBodies.remove(at: index).value.trailers
         flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
         if let trailers {
@@ -436,29 +451,40 @@ final class NGHTTP2Session {
         for field in last { byteCount += field.name.utf8.count + field.value.utf8.count }
         return withUnsafeTemporaryAllocation(byteCount: max(byteCount, 1), alignment: 1) { bytes in
             withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(count, 1)) { nva in
-                var offset = 0
-                var index = 0
-                func copy(_ string: String) -> (UnsafeMutableRawPointer, Int) {
-                    var string = string
-                    let start = bytes.baseAddress! + offset
-                    let length = string.withUTF8 { utf8 in
-                        if let base = utf8.baseAddress { start.copyMemory(from: base, byteCount: utf8.count) }
-                        return utf8.count
-                    }
-                    offset += length
-                    return (start, length)
-                }
-                func add(_ field: HeaderField) {
-                    let (name, nameLength) = copy(field.name)
-                    let (value, valueLength) = copy(field.value)
-                    nva.initializeElement(at: index, to: cmanifold_nv(name, nameLength, value, valueLength, UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
-                    index += 1
-                }
-                if let first { add(first) }
-                for field in rest { add(field) }
-                for field in last { add(field) }
+                var writer = NameValueWriter(bytes: bytes, nva: nva)
+                if let first { writer.add(first) }
+                for field in rest { writer.add(field) }
+                for field in last { writer.add(field) }
                 return body(UnsafePointer(nva.baseAddress!), count)
             }
+        }
+    }
+
+    /// Fills `withNameValues`' two buffers, which must be large enough. A struct with
+    /// mutating methods rather than nested functions: functions that capture a mutable
+    /// local pay a dynamic exclusivity check per access.
+    private struct NameValueWriter {
+        let bytes: UnsafeMutableRawBufferPointer
+        let nva: UnsafeMutableBufferPointer<nghttp2_nv>
+        var offset = 0
+        var index = 0
+
+        mutating func add(_ field: HeaderField) {
+            let (name, nameLength) = copy(field.name)
+            let (value, valueLength) = copy(field.value)
+            nva.initializeElement(at: index, to: cmanifold_nv(name, nameLength, value, valueLength, UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
+            index += 1
+        }
+
+        private mutating func copy(_ string: String) -> (UnsafeMutableRawPointer, Int) {
+            var string = string
+            let start = bytes.baseAddress! + offset
+            let length = string.withUTF8 { utf8 in
+                if let base = utf8.baseAddress { start.copyMemory(from: base, byteCount: utf8.count) }
+                return utf8.count
+            }
+            offset += length
+            return (start, length)
         }
     }
 
