@@ -43,8 +43,11 @@ let package = Package(
             pkgConfig: "libprotobuf-c",
             providers: [.apt(["libprotobuf-c-dev"])]
         ),
+        // One glibc function Swift cannot see (`posix_spawn_file_actions_addclosefrom_np`).
+        .target(name: "CSpawn"),
         .target(
             name: "ManifoldCore",
+            dependencies: ["CSpawn"],
             swiftSettings: manifoldSettings
         ),
         .target(
@@ -104,6 +107,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
+                "ManifoldCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import ManifoldCore
 
 /// Compiles `.proto` files into a FileDescriptorSet by running `protoc`.
 ///
@@ -68,31 +69,19 @@ public struct ProtocCompiler: Sendable {
         return found.sorted()
     }
 
+    /// Runs protoc and returns its exit status and what it printed to standard error.
     private func run(_ arguments: [String]) throws(SchemaError) -> (Int32, String) {
-        let process = Process()
-        if executable.contains("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
-        let stderrPipe = Pipe()
-        process.standardError = stderrPipe
-        process.standardOutput = FileHandle.nullDevice
-        // Not `waitUntilExit()`: on Linux it spins the calling thread's run loop and can miss
-        // the exit of a child when many run at once, hanging for ever. The handler is set
-        // before `run()` so even a child that exits at once is seen.
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
+        // Standard error goes to a file, not a pipe: see `SpawnedProcess`.
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("manifold-\(UUID().uuidString).err")
+        defer { try? FileManager.default.removeItem(at: errors) }
+        let protoc: SpawnedProcess
         do {
-            try process.run()
+            protoc = try SpawnedProcess([executable] + arguments, stderr: .writeFile(errors.path))
         } catch {
-            throw SchemaError(.protocFailed, "cannot run \(executable): \(error)")
+            throw SchemaError(.protocFailed, "\(error)")
         }
-        // Read before waiting so a chatty protoc cannot fill the pipe and block.
-        let errorData = stderrPipe.fileHandleForReading.readDataToEndOfFile()
-        exited.wait()
-        return (process.terminationStatus, String(decoding: errorData, as: UTF8.self))
+        let status = protoc.wait()?.status ?? -1
+        let text = FileManager.default.contents(atPath: errors.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return (status, text)
     }
 }

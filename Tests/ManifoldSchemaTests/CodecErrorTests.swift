@@ -182,6 +182,16 @@ import Testing
         #expect(error?.message.contains("broken.proto:3:3") == true)
     }
 
+    @Test func aMissingProtocIsNamed() throws {
+        let dir = FileManagerHelper.temporaryDirectory()
+        try "syntax = \"proto3\";\nmessage Fine {}\n".write(toFile: dir + "/fine.proto", atomically: true, encoding: .utf8)
+        let error = #expect(throws: SchemaError.self) {
+            try ProtocCompiler(executable: "/nonexistent/protoc").compile(roots: [dir])
+        }
+        #expect(error?.code == .protocFailed)
+        #expect(error?.message.contains("cannot run /nonexistent/protoc") == true, "\(error?.message ?? "")")
+    }
+
     @Test func resolvesWellKnownTypesWithoutConfiguration() throws {
         let dir = FileManagerHelper.temporaryDirectory()
         try """

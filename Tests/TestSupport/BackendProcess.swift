@@ -1,5 +1,5 @@
 import Foundation
-import NIOConcurrencyHelpers
+import ManifoldCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,12 +8,11 @@ import Glibc
 /// interoperates with. It prints `LISTENING <port>` once it accepts connections, and exits
 /// when stopped or when its stdin closes (so it never outlives a crashed test run).
 public final class BackendProcess: @unchecked Sendable {
-    // @unchecked: every stored property is set once in init; `ExitSignal` is thread-safe,
-    // and the process is only signalled (kill(2)) after init.
+    // @unchecked: every stored property is set once in init; `SpawnedProcess` is
+    // thread-safe, and `stdin` is only held open (the child exits when it closes).
     public let port: Int
-    private let process: Process
-    private let exit: ExitSignal
-    private let stdin: Pipe
+    private let process: SpawnedProcess
+    private let stdin: FileHandle
 
     /// Starts `script` (relative to the repository root) with `--port 0` and `arguments`,
     /// and returns once it listens.
@@ -45,91 +44,97 @@ public final class BackendProcess: @unchecked Sendable {
     }
 
     private init(command: [String], environment: [String: String], name: String, port parsePort: (Substring) -> Int?) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // The child's ends become its stdin and stdout, and ours are closed once it runs; no
+        // other child inherits either (`SpawnedProcess` closes the rest in each child).
+        let stdout = try Self.pipe(), stdin = try Self.pipe()
+        let process: SpawnedProcess
+        do {
+            process = try SpawnedProcess(
+                command,
+                environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" },
+                stdin: .descriptor(stdin.read),
+                stdout: .descriptor(stdout.write)
+            )
+        } catch {
+            for descriptor in [stdout.read, stdout.write, stdin.read, stdin.write] { close(descriptor) }
+            throw BackendProcessError(message: "\(error)")
         }
-        let stdout = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardInput = stdin
-        let exit = ExitSignal()
-        process.terminationHandler = { _ in exit.signal() }  // before run(): a quick exit is not missed
-        try process.run()
+        close(stdout.write)
+        close(stdin.read)
+        let output = FileHandle(fileDescriptor: stdout.read, closeOnDealloc: true)
 
         // Poll with a deadline rather than block in a read: a server that hangs before it
         // listens must fail this test, not stall the whole run.
-        var output = Data()
+        var printed = Data()
         let deadline = Date().addingTimeInterval(30)
         var port: Int?
-        let descriptor = stdout.fileHandleForReading.fileDescriptor
         while port == nil {
             let left = deadline.timeIntervalSinceNow
             guard left > 0 else { break }
-            var ready = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            var ready = pollfd(fd: stdout.read, events: Int16(POLLIN), revents: 0)
             guard poll(&ready, 1, Int32(left * 1000) + 1) > 0 else { continue }
-            let chunk = stdout.fileHandleForReading.availableData
+            let chunk = output.availableData
             if chunk.isEmpty { break }  // the process exited
-            output.append(chunk)
-            for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            printed.append(chunk)
+            for line in String(decoding: printed, as: UTF8.self).split(separator: "\n") {
                 if let found = parsePort(line) { port = found }
             }
         }
+        self.process = process
+        self.stdin = FileHandle(fileDescriptor: stdin.write, closeOnDealloc: true)
         guard let port else {
-            Self.terminate(process, exit)
-            throw BackendProcessError(message: "\(name) did not listen within 30 s: \(String(decoding: output, as: UTF8.self))")
+            Self.terminate(process)
+            throw BackendProcessError(message: "\(name) did not listen within 30 s: \(String(decoding: printed, as: UTF8.self))")
         }
         // Keep draining stdout, so a chatty server never blocks on a full pipe.
-        Thread.detachNewThread { while !stdout.fileHandleForReading.availableData.isEmpty {} }
-        self.process = process
-        self.exit = exit
-        self.stdin = stdin
+        Thread.detachNewThread { while !output.availableData.isEmpty {} }
         self.port = port
+    }
+
+    private static func pipe() throws -> (read: Int32, write: Int32) {
+        var descriptors: [Int32] = [0, 0]
+        guard Glibc.pipe(&descriptors) == 0 else { throw BackendProcessError(message: "pipe: errno \(errno)") }
+        return (descriptors[0], descriptors[1])
     }
 
     /// Stops the server (SIGTERM), and kills it (SIGKILL) if it has not exited within two
     /// seconds, so a wedged backend can never hang the test run.
     public func stop() async {
-        let (process, exit) = (self.process, self.exit)
-        _ = try? await Self.offThePool { Self.terminate(process, exit) }
+        let process = self.process
+        _ = try? await Self.offThePool { Self.terminate(process) }
     }
 
-    private static func terminate(_ process: Process, _ exit: ExitSignal) {
-        guard !exit.hasExited else { return }
-        Foundation.kill(process.processIdentifier, SIGCONT)  // a paused process would never act on SIGTERM
-        Foundation.kill(process.processIdentifier, SIGTERM)
-        if !exit.wait(seconds: 2) {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            _ = exit.wait(seconds: nil)
+    private static func terminate(_ process: SpawnedProcess) {
+        guard !process.hasExited else { return }
+        process.signal(SIGCONT)  // a paused process would never act on SIGTERM
+        process.signal(SIGTERM)
+        if process.wait(timeout: .seconds(2)) == nil {
+            process.signal(SIGKILL)
+            _ = process.wait()
         }
     }
 
     /// Kills the server abruptly (SIGKILL), as a crashing backend would die.
     public func kill() {
-        guard !exit.hasExited else { return }
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        _ = exit.wait(seconds: nil)
+        process.signal(SIGKILL)
+        _ = process.wait()
     }
 
     /// Freezes the server (SIGSTOP): its sockets stay open but nothing answers, as with a
     /// hung process or a partitioned host.
     public func pause() {
-        guard !exit.hasExited else { return }
-        Foundation.kill(process.processIdentifier, SIGSTOP)
+        process.signal(SIGSTOP)
     }
 
     /// Undoes `pause()`.
     public func resume() {
-        guard !exit.hasExited else { return }
-        Foundation.kill(process.processIdentifier, SIGCONT)
+        process.signal(SIGCONT)
     }
 
     deinit {
         // Not on the releasing thread, which is often one of the cooperative pool's.
-        let (process, exit) = (self.process, self.exit)
-        Thread.detachNewThread { Self.terminate(process, exit) }
+        let process = self.process
+        Thread.detachNewThread { Self.terminate(process) }
     }
 
     /// Runs blocking `work` on a thread of its own and waits for it without blocking.
@@ -137,28 +142,6 @@ public final class BackendProcess: @unchecked Sendable {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
         }
-    }
-}
-
-/// A child's exit, as its `terminationHandler` reports it; any number of threads may wait.
-/// (Not `Process.waitUntilExit()`, which on Linux can miss an exit and hang for ever.)
-private final class ExitSignal: Sendable {
-    private let exited = NIOLockedValueBox(false)
-    private let semaphore = DispatchSemaphore(value: 0)
-
-    var hasExited: Bool { exited.withLockedValue { $0 } }
-
-    func signal() {
-        exited.withLockedValue { $0 = true }
-        semaphore.signal()
-    }
-
-    /// Waits up to `seconds` (for ever if nil); true once the child has exited.
-    func wait(seconds: Double?) -> Bool {
-        let deadline: DispatchTime = seconds.map { .now() + $0 } ?? .distantFuture
-        guard semaphore.wait(timeout: deadline) == .success else { return hasExited }
-        semaphore.signal()  // leave it signalled for the next waiter
-        return true
     }
 }
 

@@ -1,11 +1,10 @@
 import Foundation
-import NIOConcurrencyHelpers
+import ManifoldCore
 
 /// Runs a program to completion: feeds it `input`, collects what it prints, waits for it.
 ///
-/// It waits through `terminationHandler`, not `waitUntilExit()`: on Linux the latter spins
-/// the calling thread's run loop and, with many children started at once from many
-/// threads, can miss an exit and hang for ever.
+/// Its streams are files, and it is waited for with `waitpid` (`SpawnedProcess`), not
+/// Foundation's `Process`, which on Linux can miss a child's exit and hang for ever.
 public enum ChildProcess {
     public struct Outcome: Sendable {
         public var status: Int32
@@ -18,35 +17,18 @@ public enum ChildProcess {
     /// Runs `arguments[0]`, found on `PATH`, with the rest as its arguments, blocking the
     /// calling thread until it exits.
     public static func run(_ arguments: [String], input: [UInt8] = []) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }  // before run(): a quick exit is not missed
-        try process.run()
-        // stderr drains on a thread of its own, so a child filling either pipe never blocks.
-        let errors = NIOLockedValueBox(Data())
-        let errorsRead = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            let data = stderr.fileHandleForReading.readDataToEndOfFile()
-            errors.withLockedValue { $0 = data }
-            errorsRead.signal()
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("manifold-child-\(UUID().uuidString)").path
+        let (inputPath, outputPath, errorsPath) = (base + ".in", base + ".out", base + ".err")
+        defer { for path in [inputPath, outputPath, errorsPath] { try? FileManager.default.removeItem(atPath: path) } }
+        guard FileManager.default.createFile(atPath: inputPath, contents: Data(input)) else {
+            throw BackendProcessError(message: "cannot write \(inputPath)")
         }
-        try stdin.fileHandleForWriting.write(contentsOf: Data(input))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        errorsRead.wait()
-        exited.wait()
+        let child = try SpawnedProcess(arguments, stdin: .readFile(inputPath), stdout: .writeFile(outputPath), stderr: .writeFile(errorsPath))
+        let status = child.wait()?.status ?? -1
         return Outcome(
-            status: process.terminationStatus,
-            output: [UInt8](output),
-            errors: String(decoding: errors.withLockedValue { $0 }, as: UTF8.self)
+            status: status,
+            output: [UInt8](FileManager.default.contents(atPath: outputPath) ?? Data()),
+            errors: String(decoding: FileManager.default.contents(atPath: errorsPath) ?? Data(), as: UTF8.self)
         )
     }
 
