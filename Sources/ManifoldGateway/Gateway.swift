@@ -2,7 +2,7 @@ import Hummingbird
 import ManifoldCompose
 public import Logging
 import ManifoldSchema
-import ManifoldTransport
+public import ManifoldTransport
 public import ServiceLifecycle
 
 /// The gateway: a loaded config compiled against its schema, ready to serve.
@@ -26,6 +26,9 @@ public struct Gateway: Service {
         self.snapshot = try GatewaySnapshot.build(config: config, schema: schema)
         self.logger = logger
     }
+
+    /// Each configured backend's client, by name: for stats.
+    public var backends: [String: GRPCBackendClient] { snapshot.backends }
 
     /// Each route and its plan: method and path, then the calls level by level (the calls
     /// of one level run at once; each level waits only for what its calls read).
@@ -56,6 +59,7 @@ public struct Gateway: Service {
         let onListening = self.onListening
         let application = Application(
             responder: GatewayResponder(snapshot: snapshot, logger: logger),
+            server: .http1OnConnectionLoops(),
             configuration: ApplicationConfiguration(
                 address: .hostname(config.server.host, port: portOverride ?? config.server.port),
                 serverName: "manifold"

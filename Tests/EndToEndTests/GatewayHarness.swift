@@ -32,6 +32,15 @@ enum GatewayHarness {
         baseDirectory: String = Repository.root,
         _ body: @Sendable (Int) async throws -> T
     ) async throws -> T {
+        try await withGateway(config: text, baseDirectory: baseDirectory) { port, _ in try await body(port) }
+    }
+
+    /// The same, with the running gateway for its stats.
+    static func withGateway<T: Sendable>(
+        config text: String,
+        baseDirectory: String = Repository.root,
+        _ body: @Sendable (Int, Gateway) async throws -> T
+    ) async throws -> T {
         let config = try ConfigLoader.parse(text, file: "test.yaml", baseDirectory: baseDirectory)
         var logger = Logger(label: "manifold.test")
         logger.logLevel = .warning
@@ -54,7 +63,7 @@ enum GatewayHarness {
                 throw BackendProcessError(message: "gateway stopped before it listened")
             }
             do {
-                let result = try await body(port)
+                let result = try await body(port, gateway)
                 await services.triggerGracefulShutdown()
                 return result
             } catch {

@@ -1,6 +1,8 @@
 import ManifoldCore
+import ManifoldGateway
 import ManifoldTransport
 import NIOCore
+import NIOPosix
 import TestSupport
 import Testing
 
@@ -47,9 +49,12 @@ import Testing
         }
     }
 
-    @Test func hundredConcurrentRequestsRideOneHTTP2Connection() async throws {
+    /// Each connection is served on its own event loop, and a request's calls ride that
+    /// loop's HTTP/2 connection to the backend: at most one backend connection per loop,
+    /// none opened from off the loops.
+    @Test func hundredConcurrentRequestsRideOneHTTP2ConnectionPerEventLoop() async throws {
         let shop = try await Self.startShop()
-        try await GatewayHarness.withGateway(config: GatewayHarness.shopConfig(backendPort: shop.port)) { port in
+        let opened = try await GatewayHarness.withGateway(config: GatewayHarness.shopConfig(backendPort: shop.port)) { port, gateway in
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for i in 0..<100 {
                     let id = ["1", "2", "42"][i % 3]
@@ -60,11 +65,15 @@ import Testing
                 return all
             }
             #expect(statuses == Array(repeating: 200, count: 100))
+            let catalog = try #require(gateway.backends["catalog"])
+            #expect(catalog.connectionsOpened(forCallsOn: nil) == 0, "a call was made from off the event loops")
+            return catalog.connectionsOpened
         }
-        // The backend saw every call on a single connection.
+        #expect((1...System.coreCount).contains(opened))
+        // The backend saw every call on those connections and no other.
         let stats = GRPCBackendClient(host: "127.0.0.1", port: shop.port)
         let peers = try await stats.unary(GRPCRequest(path: "/manifold.test.Stats/Peers", message: ByteBuffer()))
-        #expect(String(buffer: peers.message) == "1")
+        #expect(String(buffer: peers.message) == "\(opened)")
         await stats.shutdown()
     }
 

@@ -38,6 +38,39 @@ import Testing
         try await loop.shutdownGracefully()
     }
 
+    /// Each loop keeps its own connections, as each Envoy worker keeps its own pools: calls
+    /// from tasks on one loop never ride another loop's connection, and tasks on no loop
+    /// share a set of their own.
+    @Test func eachLoopCallsOnItsOwnConnections() async throws {
+        let backend = try await EchoBackend.start()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let loops = Array(group.makeIterator())
+        let client = GRPCBackendClient(targets: [BackendTarget(host: "127.0.0.1", port: backend.port)], group: group)
+        func callTenTimes(from executor: EventLoopExecutor?) async throws {
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                for caller in 0..<10 {
+                    tasks.addTask(executorPreference: executor) {
+                        let response = try await client.unary(try EchoBackend.request(#"{"text":"\#(caller)"}"#, timeout: .seconds(10)))
+                        #expect(try EchoBackend.reply(response)["text"] == .string("\(caller)"))
+                    }
+                }
+                try await tasks.waitForAll()
+            }
+        }
+        try await callTenTimes(from: EventLoopExecutor(loops[0]))
+        #expect(client.connectionsOpened(forCallsOn: loops[0]) == 1)
+        #expect(client.connectionsOpened(forCallsOn: loops[1]) == 0)
+        #expect(client.connectionsOpened(forCallsOn: nil) == 0)
+        try await callTenTimes(from: EventLoopExecutor(loops[1]))
+        #expect(client.connectionsOpened(forCallsOn: loops[1]) == 1)
+        try await callTenTimes(from: nil)
+        #expect(client.connectionsOpened(forCallsOn: nil) == 1)
+        #expect(client.connectionsOpened == 3)
+        #expect(try await EchoBackend.peers(client) == 3)
+        await client.shutdown()
+        try await group.shutdownGracefully()
+    }
+
     @Test func aCallOnTheLoopIsCancelledWithItsTask() async throws {
         let backend = try await EchoBackend.start()
         let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)

@@ -7,13 +7,20 @@ import Synchronization
 /// few connections per address, a balancer choosing among them, and optional active health
 /// checks that take failing addresses out of rotation until they pass again.
 ///
-/// Connections open on first use. A call that certainly never reached a backend (the connect
+/// Each event loop of the group keeps its own connections, as each Envoy worker keeps its
+/// own pools: a call made by a task on one of the loops (`EventLoopExecutor`) goes out on a
+/// connection of that loop, so it starts and finishes on the caller's thread with no thread
+/// crossing. Tasks on no loop of the group (the Swift concurrency pool) share one more set
+/// of connections spread over the loops. Each set holds `connectionsPerTarget` slots per
+/// address.
+///
+/// Connections open on first use, so a set nobody calls from costs nothing. A call that certainly never reached a backend (the connect
 /// failed, the stream was refused by a GOAWAY) is sent again on another connection within
 /// its deadline; anything else is the caller's to retry.
 public final class GRPCBackendClient: Sendable {
     public struct Configuration: Sendable {
         public var connection: GRPCConnection.Configuration = .defaults
-        /// Connections kept to each resolved address.
+        /// Connections kept to each resolved address, by each event loop that calls it.
         public var connectionsPerTarget = 1
         public var balancing: LoadBalancing = .roundRobin
         public var healthCheck: HealthCheck?
@@ -27,27 +34,42 @@ public final class GRPCBackendClient: Sendable {
     public let targets: [BackendTarget]
     private let configuration: Configuration
     private let group: any EventLoopGroup
+    /// The group's loops; set `i` of the connection slots serves tasks on `loops[i]`, and
+    /// set `loops.count` serves tasks on none of them.
+    private let loops: [any EventLoop]
     private let state = Locked<PoolState>(PoolState())
-    private let nextPick = Atomic<Int>(0)
 
     /// Whether some target is a DNS name; with IP literals only, the addresses are known
     /// from the start and never change.
     private let resolvesNames: Bool
 
-    /// One resolved address and its connection slots.
+    /// One resolved address and its connection slots, a list for each set.
     struct Endpoint: Sendable {
         let address: ResolvedAddress
-        let subchannels: [Subchannel]
+        let slotsBySet: [[Subchannel]]
+
+        var subchannels: some Sequence<Subchannel> { slotsBySet.joined() }
 
         /// The health of the address; every slot carries it, set by one probe.
-        var isHealthy: Bool { subchannels[0].isHealthy.load(ordering: .relaxed) }
+        var isHealthy: Bool { slotsBySet[0][0].isHealthy.load(ordering: .relaxed) }
+    }
+
+    /// The slots one set of callers picks from, over every address.
+    final class SlotSet: Sendable {
+        let subchannels: [Subchannel]
+        /// Round robin's position; one per set, so loops do not contend for it.
+        let nextPick = Atomic<Int>(0)
+
+        init(_ subchannels: [Subchannel]) {
+            self.subchannels = subchannels
+        }
     }
 
     private struct PoolState {
         private(set) var endpoints: [Endpoint] = []
-        /// Every endpoint's slots in one list, built when the endpoints change, so picking
-        /// a slot for a call allocates nothing.
-        private(set) var subchannels: [Subchannel] = []
+        /// Each set's slots over every endpoint, built when the endpoints change, so
+        /// picking a slot for a call allocates nothing.
+        private(set) var sets: [SlotSet] = []
         var resolveError: TransportError?
         /// The first resolution, which calls wait for; then the loop that refreshes
         /// addresses and probes health.
@@ -55,9 +77,9 @@ public final class GRPCBackendClient: Sendable {
         var maintenance: Task<Void, Never>?
         var isShutDown = false
 
-        mutating func setEndpoints(_ endpoints: [Endpoint]) {
+        mutating func setEndpoints(_ endpoints: [Endpoint], setCount: Int) {
             self.endpoints = endpoints
-            subchannels = endpoints.flatMap(\.subchannels)
+            sets = endpoints.isEmpty ? [] : (0..<setCount).map { set in SlotSet(endpoints.flatMap { $0.slotsBySet[set] }) }
         }
     }
 
@@ -66,13 +88,14 @@ public final class GRPCBackendClient: Sendable {
         self.targets = targets
         self.configuration = configuration
         self.group = group
+        loops = Array(group.makeIterator())
         // IP literals need no resolver: their endpoints exist from the start, and the first
         // call does not wait for a resolution task.
         let literals = targets.compactMap(AddressResolver.literal)
         resolvesNames = literals.count < targets.count
         if !resolvesNames {
             let endpoints = Self.unique(literals).map(makeEndpoint)
-            state.withLock { $0.setEndpoints(endpoints) }
+            state.withLock { $0.setEndpoints(endpoints, setCount: setCount) }
         }
     }
 
@@ -153,7 +176,7 @@ public final class GRPCBackendClient: Sendable {
     public func shutdown() async {
         let (endpoints, tasks) = state.withLock { state in
             state.isShutDown = true
-            defer { state.setEndpoints([]) }
+            defer { state.setEndpoints([], setCount: 0) }
             return (state.endpoints, [state.firstResolution, state.maintenance])
         }
         for task in tasks { task?.cancel() }
@@ -164,7 +187,14 @@ public final class GRPCBackendClient: Sendable {
 
     /// Connections opened so far, over all addresses.
     public var connectionsOpened: Int {
-        state.withLock { $0.subchannels }.reduce(0) { $0 + $1.connectionsOpened.load(ordering: .relaxed) }
+        state.withLock { $0.endpoints }.flatMap(\.subchannels).reduce(0) { $0 + $1.connectionsOpened.load(ordering: .relaxed) }
+    }
+
+    /// Connections opened so far for the calls of tasks on `loop`, or with nil, of tasks on
+    /// no loop of the group.
+    public func connectionsOpened(forCallsOn loop: (any EventLoop)?) -> Int {
+        let set = loop.flatMap { loop in loops.firstIndex { $0 === loop } } ?? loops.count
+        return state.withLock { $0.sets.isEmpty ? 0 : $0.sets[set].subchannels.reduce(0) { $0 + $1.connectionsOpened.load(ordering: .relaxed) } }
     }
 
     /// Each resolved address (`ip:port`) and whether it is in rotation.
@@ -183,10 +213,12 @@ public final class GRPCBackendClient: Sendable {
     ///   try, that is the more useful error.
     nonisolated(nonsending) private func pick(after lastFailure: TransportError?) async throws(TransportError) -> Subchannel {
         if let firstResolution = try startIfNeeded() { await firstResolution.value }
-        let (subchannels, resolveError) = state.withLock { ($0.subchannels, $0.resolveError) }
-        guard !subchannels.isEmpty else {
+        let callerSet = self.callerSet
+        let (set, resolveError) = state.withLock { ($0.sets.isEmpty ? nil : $0.sets[callerSet], $0.resolveError) }
+        guard let set else {
             throw resolveError ?? TransportError(.unavailable, "\(targetList) resolved to no address")
         }
+        let subchannels = set.subchannels
         let count = subchannels.count
         /// The first slot in rotation at or after `start`, wrapping around.
         func firstUsable(from start: Int) -> Int? {
@@ -194,7 +226,7 @@ public final class GRPCBackendClient: Sendable {
         }
         switch configuration.balancing {
         case .roundRobin:
-            let ticket = nextPick.add(1, ordering: .relaxed).newValue
+            let ticket = set.nextPick.add(1, ordering: .relaxed).newValue
             if let index = firstUsable(from: ticket % count) { return subchannels[index] }
         case .powerOfTwoChoices:
             // Two distinct usable slots, each found from a random start: no list is built.
@@ -210,6 +242,14 @@ public final class GRPCBackendClient: Sendable {
         // Every healthy slot is waiting out a reconnect backoff.
         throw lastFailure ?? TransportError(.unavailable, "cannot connect to \(targetList); waiting to reconnect")
     }
+
+    /// The set of slots the calling task picks from: its event loop's, or the shared one.
+    private var callerSet: Int {
+        guard let current = MultiThreadedEventLoopGroup.currentEventLoop else { return loops.count }
+        return loops.firstIndex { $0 === current } ?? loops.count
+    }
+
+    private var setCount: Int { loops.count + 1 }
 
     private var targetList: String {
         targets.map(\.description).joined(separator: ", ")
@@ -268,7 +308,7 @@ public final class GRPCBackendClient: Sendable {
             let existing = Dictionary(state.endpoints.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
             let endpoints = Self.unique(addresses).map { existing[$0] ?? makeEndpoint($0) }
             let removed = state.endpoints.filter { existing in !addresses.contains(existing.address) }
-            state.setEndpoints(endpoints)
+            state.setEndpoints(endpoints, setCount: setCount)
             state.resolveError = failure
             return removed
         }
@@ -280,10 +320,13 @@ public final class GRPCBackendClient: Sendable {
     }
 
     private func makeEndpoint(_ address: ResolvedAddress) -> Endpoint {
-        let subchannels = (0..<max(1, configuration.connectionsPerTarget)).map { _ in
-            Subchannel(address: address, configuration: configuration.connection, backoff: configuration.backoff, group: group)
+        let placements = loops.map { Subchannel.Placement.loop($0) } + [.anyOf(group)]
+        let slotsBySet = placements.map { placement in
+            (0..<max(1, configuration.connectionsPerTarget)).map { _ in
+                Subchannel(address: address, configuration: configuration.connection, backoff: configuration.backoff, placement: placement)
+            }
         }
-        return Endpoint(address: address, subchannels: subchannels)
+        return Endpoint(address: address, slotsBySet: slotsBySet)
     }
 
     // MARK: - Health
@@ -297,7 +340,8 @@ public final class GRPCBackendClient: Sendable {
                     let serving: Bool
                     do {
                         let probe = HealthProbe.request(for: check)
-                        let response = try await endpoint.subchannels[0].connection(timeout: probe.timeout).unary(probe)
+                        // A connection of the first loop's, which calls use too.
+                        let response = try await endpoint.slotsBySet[0][0].connection(timeout: probe.timeout).unary(probe)
                         serving = HealthProbe.isServing(response.message)
                     } catch {
                         serving = false

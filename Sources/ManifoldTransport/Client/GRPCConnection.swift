@@ -101,7 +101,7 @@ public final class GRPCConnection: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws(TransportError) -> GRPCConnection {
         do {
-            return try await connect(to: .hostPort(host, port), authority: authority(host, port), configuration: configuration, group: group).get()
+            return try await connect(to: .hostPort(host, port), authority: authority(host, port), configuration: configuration, on: group.any()).get()
         } catch let error as TransportError {
             throw error
         } catch {
@@ -111,17 +111,15 @@ public final class GRPCConnection: Sendable {
 
     /// Connects and waits for the server's SETTINGS, all on one event loop: a connect never
     /// waits for a Swift concurrency thread, so its timeout holds however busy they are.
+    /// - Parameter eventLoop: the loop the connection lives on, for its whole life.
     /// - Returns: a future failed with a retry-safe UNAVAILABLE when the connect fails.
     static func connect(
         to address: Address,
         authority: String,
         configuration: Configuration,
-        group: any EventLoopGroup
+        on eventLoop: any EventLoop
     ) -> EventLoopFuture<GRPCConnection> {
         let stateBox = StateBox()
-        // The caller's own loop when it runs on one of the group's (`EventLoopExecutor`), so its
-        // calls need not cross threads.
-        let eventLoop = group.any()
         let ready = eventLoop.makePromise(of: Void.self)
         // The initializer hands the handler over as it creates it: looking it up in the
         // pipeline later would race the connection closing.

@@ -9,7 +9,9 @@ final class Subchannel: Sendable {
     let address: ResolvedAddress
     private let configuration: GRPCConnection.Configuration
     private let backoff: ConnectionBackoff
-    private let group: any EventLoopGroup
+    /// Where its connections live: one loop for a slot that serves the tasks of that loop,
+    /// or any of the group's for a slot that serves tasks on none.
+    private let placement: Placement
     private let state = Locked<State>(.idle)
     /// Calls started through this slot and not yet finished, for power-of-two-choices.
     let outstanding = Atomic<Int>(0)
@@ -27,11 +29,23 @@ final class Subchannel: Sendable {
         case shutDown
     }
 
-    init(address: ResolvedAddress, configuration: GRPCConnection.Configuration, backoff: ConnectionBackoff, group: any EventLoopGroup) {
+    enum Placement: Sendable {
+        case loop(any EventLoop)
+        case anyOf(any EventLoopGroup)
+
+        var eventLoop: any EventLoop {
+            switch self {
+            case .loop(let loop): loop
+            case .anyOf(let group): group.next()
+            }
+        }
+    }
+
+    init(address: ResolvedAddress, configuration: GRPCConnection.Configuration, backoff: ConnectionBackoff, placement: Placement) {
         self.address = address
         self.configuration = configuration
         self.backoff = backoff
-        self.group = group
+        self.placement = placement
     }
 
     /// Whether a call sent here now could go out: not waiting out a backoff, not shut down.
@@ -80,7 +94,7 @@ final class Subchannel: Sendable {
                 to: .socketAddress(address.socketAddress, host: address.host),
                 authority: address.authority,
                 configuration: configuration,
-                group: group
+                on: placement.eventLoop
             )
             state = .connecting(connect)
             return .pending(connect, failuresSoFar: failures)
