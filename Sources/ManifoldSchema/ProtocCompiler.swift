@@ -81,7 +81,7 @@ public struct ProtocCompiler: Sendable {
             throw SchemaError(.protocFailed, "\(error)")
         }
         let status = protoc.wait()?.status ?? -1
-        let text = FileManager.default.contents(atPath: errors.path).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        let text = String(decoding: SpawnedProcess.contents(ofFile: errors.path), as: UTF8.self)
         return (status, text)
     }
 }

@@ -38,7 +38,7 @@ import Glibc
         #expect(FileManager.default.createFile(atPath: input, contents: Data("hello\n".utf8)))
         let child = try SpawnedProcess(["sh", "-c", "cat; ls /proc/$$/fd"], stdin: .readFile(input), stdout: .writeFile(output))
         #expect(child.wait() == .exited(0))
-        let lines = String(decoding: FileManager.default.contents(atPath: output) ?? Data(), as: UTF8.self).split(separator: "\n")
+        let lines = String(decoding: SpawnedProcess.contents(ofFile: output), as: UTF8.self).split(separator: "\n")
         #expect(lines.first == "hello")
         let open = Set(lines.dropFirst())
         #expect(open.isSuperset(of: ["0", "1", "2"]))

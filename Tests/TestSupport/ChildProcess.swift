@@ -27,8 +27,8 @@ public enum ChildProcess {
         let status = child.wait()?.status ?? -1
         return Outcome(
             status: status,
-            output: [UInt8](FileManager.default.contents(atPath: outputPath) ?? Data()),
-            errors: String(decoding: FileManager.default.contents(atPath: errorsPath) ?? Data(), as: UTF8.self)
+            output: SpawnedProcess.contents(ofFile: outputPath),
+            errors: String(decoding: SpawnedProcess.contents(ofFile: errorsPath), as: UTF8.self)
         )
     }
 
