@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Unary gRPC calls per second and p50/p99 latency against one echo server (Manifold's server
 # role, 1 event-loop thread, 64-byte messages both ways), from three clients side by side:
-# Manifold's GRPCBackendClient (its calls on the Swift concurrency pool, and as manifold-el
-# on the client's one event-loop thread), grpc-swift-2's GRPCClient
+# Manifold's GRPCBackendClient (as manifold-el its calls on the client's one event-loop
+# thread, as the gateway makes them; as manifold from the Swift concurrency pool),
+# grpc-swift-2's GRPCClient
 # (grpc-swift-nio-transport), and h2load sending the same gRPC frame, as the limit. Each row
 # runs them back to back, so their ratios come from one run; RUNS repeats everything and the
 # summary takes medians.

@@ -2,13 +2,14 @@ import ManifoldTransport
 import NIOCore
 import NIOPosix
 
-/// Manifold's client as the gateway uses it: one `GRPCBackendClient` for the backend, with
-/// `connections` HTTP/2 connections to its one address, picked round robin.
+/// Manifold's client: one `GRPCBackendClient` for the backend, with `connections` HTTP/2
+/// connections to its one address, picked round robin.
 ///
-/// With `onEventLoop`, the client has one event-loop thread and the calling tasks run on it
-/// (`EventLoopExecutor`), as h2load runs its calls on its one thread: no call crosses threads.
-/// Without it, the calls run on the Swift concurrency pool and the connections on the
-/// default event-loop group.
+/// With `onEventLoop`, as the gateway calls it: the client has one event-loop thread and the
+/// calling tasks run on it (`EventLoopExecutor`), so the calls ride that loop's own
+/// connections and none crosses threads (h2load, too, runs everything on one thread).
+/// Without it, the calls run on the Swift concurrency pool and ride the shared connections,
+/// on the default event-loop group: each call crosses threads twice.
 struct ManifoldCaller: UnaryCaller {
     let client: GRPCBackendClient
     let request: GRPCRequest
