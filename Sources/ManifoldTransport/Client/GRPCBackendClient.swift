@@ -12,11 +12,11 @@ import Synchronization
 /// connection of that loop, so it starts and finishes on the caller's thread with no thread
 /// crossing. Tasks on no loop of the group (the Swift concurrency pool) share one more set
 /// of connections spread over the loops. Each set holds `connectionsPerTarget` slots per
-/// address.
+/// address. Connections open on first use, so a set nobody calls from costs nothing.
 ///
-/// Connections open on first use, so a set nobody calls from costs nothing. A call that certainly never reached a backend (the connect
-/// failed, the stream was refused by a GOAWAY) is sent again on another connection within
-/// its deadline; anything else is the caller's to retry.
+/// A call that certainly never reached a backend (the connect failed, the stream was refused
+/// by a GOAWAY) is sent again on another connection within its deadline; anything else is the
+/// caller's to retry.
 public final class GRPCBackendClient: Sendable {
     public struct Configuration: Sendable {
         public var connection: GRPCConnection.Configuration = .defaults
@@ -37,7 +37,7 @@ public final class GRPCBackendClient: Sendable {
     /// The group's loops; set `i` of the connection slots serves tasks on `loops[i]`, and
     /// set `loops.count` serves tasks on none of them.
     private let loops: [any EventLoop]
-    private let state = Locked<PoolState>(PoolState())
+    private let state: Locked<PoolState>
 
     /// Whether some target is a DNS name; with IP literals only, the addresses are known
     /// from the start and never change.
@@ -66,6 +66,8 @@ public final class GRPCBackendClient: Sendable {
     }
 
     private struct PoolState {
+        /// How many sets of slots each endpoint has: one per loop, one for tasks on none.
+        let setCount: Int
         private(set) var endpoints: [Endpoint] = []
         /// Each set's slots over every endpoint, built when the endpoints change, so
         /// picking a slot for a call allocates nothing.
@@ -77,7 +79,7 @@ public final class GRPCBackendClient: Sendable {
         var maintenance: Task<Void, Never>?
         var isShutDown = false
 
-        mutating func setEndpoints(_ endpoints: [Endpoint], setCount: Int) {
+        mutating func setEndpoints(_ endpoints: [Endpoint]) {
             self.endpoints = endpoints
             sets = endpoints.isEmpty ? [] : (0..<setCount).map { set in SlotSet(endpoints.flatMap { $0.slotsBySet[set] }) }
         }
@@ -89,13 +91,14 @@ public final class GRPCBackendClient: Sendable {
         self.configuration = configuration
         self.group = group
         loops = Array(group.makeIterator())
+        state = Locked(PoolState(setCount: loops.count + 1))
         // IP literals need no resolver: their endpoints exist from the start, and the first
         // call does not wait for a resolution task.
         let literals = targets.compactMap(AddressResolver.literal)
         resolvesNames = literals.count < targets.count
         if !resolvesNames {
             let endpoints = Self.unique(literals).map(makeEndpoint)
-            state.withLock { $0.setEndpoints(endpoints, setCount: setCount) }
+            state.withLock { $0.setEndpoints(endpoints) }
         }
     }
 
@@ -176,7 +179,7 @@ public final class GRPCBackendClient: Sendable {
     public func shutdown() async {
         let (endpoints, tasks) = state.withLock { state in
             state.isShutDown = true
-            defer { state.setEndpoints([], setCount: 0) }
+            defer { state.setEndpoints([]) }
             return (state.endpoints, [state.firstResolution, state.maintenance])
         }
         for task in tasks { task?.cancel() }
@@ -193,7 +196,7 @@ public final class GRPCBackendClient: Sendable {
     /// Connections opened so far for the calls of tasks on `loop`, or with nil, of tasks on
     /// no loop of the group.
     public func connectionsOpened(forCallsOn loop: (any EventLoop)?) -> Int {
-        let set = loop.flatMap { loop in loops.firstIndex { $0 === loop } } ?? loops.count
+        let set = setIndex(forCallsOn: loop)
         return state.withLock { $0.sets.isEmpty ? 0 : $0.sets[set].subchannels.reduce(0) { $0 + $1.connectionsOpened.load(ordering: .relaxed) } }
     }
 
@@ -213,7 +216,7 @@ public final class GRPCBackendClient: Sendable {
     ///   try, that is the more useful error.
     nonisolated(nonsending) private func pick(after lastFailure: TransportError?) async throws(TransportError) -> Subchannel {
         if let firstResolution = try startIfNeeded() { await firstResolution.value }
-        let callerSet = self.callerSet
+        let callerSet = setIndex(forCallsOn: MultiThreadedEventLoopGroup.currentEventLoop)
         let (set, resolveError) = state.withLock { ($0.sets.isEmpty ? nil : $0.sets[callerSet], $0.resolveError) }
         guard let set else {
             throw resolveError ?? TransportError(.unavailable, "\(targetList) resolved to no address")
@@ -243,13 +246,12 @@ public final class GRPCBackendClient: Sendable {
         throw lastFailure ?? TransportError(.unavailable, "cannot connect to \(targetList); waiting to reconnect")
     }
 
-    /// The set of slots the calling task picks from: its event loop's, or the shared one.
-    private var callerSet: Int {
-        guard let current = MultiThreadedEventLoopGroup.currentEventLoop else { return loops.count }
-        return loops.firstIndex { $0 === current } ?? loops.count
+    /// The set of slots for calls made on `loop`: that loop's, or with nil or a loop of
+    /// another group, the shared one.
+    private func setIndex(forCallsOn loop: (any EventLoop)?) -> Int {
+        guard let loop else { return loops.count }
+        return loops.firstIndex { $0 === loop } ?? loops.count
     }
-
-    private var setCount: Int { loops.count + 1 }
 
     private var targetList: String {
         targets.map(\.description).joined(separator: ", ")
@@ -308,7 +310,7 @@ public final class GRPCBackendClient: Sendable {
             let existing = Dictionary(state.endpoints.map { ($0.address, $0) }, uniquingKeysWith: { first, _ in first })
             let endpoints = Self.unique(addresses).map { existing[$0] ?? makeEndpoint($0) }
             let removed = state.endpoints.filter { existing in !addresses.contains(existing.address) }
-            state.setEndpoints(endpoints, setCount: setCount)
+            state.setEndpoints(endpoints)
             state.resolveError = failure
             return removed
         }
