@@ -20,6 +20,8 @@ serves every mode:
   Garbage           64 bytes that are not HTTP/2, then the connection closes
   CloseMidStream    response headers and half a message, then the connection closes
   NoStatus          headers, one message, END_STREAM trailers without grpc-status
+  HugeHeaders       response headers carrying a 32 KiB custom field (past the client's
+                    16 KiB header-list limit), then the Ok answer
 anything else       grpc-status 12 (UNIMPLEMENTED)
 
 /manifold.test.Stats/{Connections,OpenConnections,OpenStreams} answer a decimal count as a
@@ -281,6 +283,10 @@ class Connection:
             self.send_data(stream, whole[:len(whole) // 2])
             self.flush()
             self.close()
+        elif mode == "HugeHeaders":
+            self.h2.send_headers(stream.id, [(":status", "200"), ("content-type", "application/grpc"),
+                                             ("x-huge", "h" * (32 << 10))])
+            self.send_data(stream, grpc_message(b"after huge headers"), [("grpc-status", "0")])
         elif mode == "NoStatus":
             self.send_headers(stream)
             self.send_data(stream, grpc_message(b"no status follows"),

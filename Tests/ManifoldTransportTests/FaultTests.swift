@@ -15,6 +15,7 @@ import Testing
         ("NoStatus", .internalError),
         ("Garbage", .internalError),
         ("CloseMidStream", .unavailable),
+        ("HugeHeaders", .resourceExhausted),
     ])
     func faultMapsToAStatus(mode: String, code: GRPCStatusCode) async throws {
         let backend = try await FaultyBackend.start()

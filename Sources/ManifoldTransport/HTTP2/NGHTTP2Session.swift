@@ -91,9 +91,14 @@ final class NGHTTP2Session {
     private var draining: [HTTP2SessionEvent] = []
     private var isDraining = false
     /// The header block being received: HTTP/2 sends a block's frames back to back, so
-    /// there is at most one. (A dictionary by stream, read and written back per field,
-    /// copied the field array on every append.)
-    private var headerBlock: (streamID: Int32, fields: [HeaderField], size: Int)?
+    /// there is at most one; `headerStreamID` is 0 when there is none (stream 0 never
+    /// carries headers). Three plain properties rather than an optional tuple: reading a
+    /// field of the tuple (its stream, its size) copied the whole tuple, retaining and
+    /// releasing the field array, on every header.
+    private var headerStreamID: Int32 = 0
+    private var headerFields: [HeaderField] = []
+    /// The block's size as RFC 9113 §6.5.2 counts it, against `maxHeaderListSize`.
+    private var headerListSize = 0
     private var outboundBodies: [Int32: OutboundBody] = [:]
     /// Guards `flush(to:handle:)` against re-entry from the events it hands out.
     var isFlushing = false
@@ -339,26 +344,39 @@ final class NGHTTP2Session {
         return count
     }
 
+    private func startHeaderBlock(_ streamID: Int32) {
+        headerStreamID = streamID
+        headerFields = []
+        headerFields.reserveCapacity(8)
+        headerListSize = 0
+    }
+
+    private func endHeaderBlock() {
+        headerStreamID = 0
+        headerFields = []
+        headerListSize = 0
+    }
+
     private static func install(_ callbacks: OpaquePointer) {
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
             unowned(unsafe) let this = NGHTTP2Session.from(userData)
-            this.headerBlock = (frame!.pointee.hd.stream_id, [], 0)
-            this.headerBlock!.fields.reserveCapacity(8)
+            this.startHeaderBlock(frame!.pointee.hd.stream_id)
             return 0
         }
         nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
             unowned(unsafe) let this = NGHTTP2Session.from(userData)
             let streamID = frame!.pointee.hd.stream_id
-            if this.headerBlock?.streamID != streamID { this.headerBlock = (streamID, [], 0) }
+            if this.headerStreamID != streamID { this.startHeaderBlock(streamID) }
             // RFC 9113 §6.5.2 counts 32 bytes of overhead per field.
-            this.headerBlock!.size += nameLength + valueLength + 32
-            guard this.headerBlock!.size <= this.maxHeaderListSize else {
-                this.headerBlock = nil
+            this.headerListSize += nameLength + valueLength + 32
+            guard this.headerListSize <= this.maxHeaderListSize else {
+                this.endHeaderBlock()
+                this.events.append(.headerListTooLarge(streamID: streamID, limit: this.maxHeaderListSize))
                 // Resets just this stream (INTERNAL_ERROR); the connection lives on.
                 return Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
             }
             // Copy now: nghttp2 owns these bytes only for the duration of the callback.
-            this.headerBlock!.fields.append(HeaderField(
+            this.headerFields.append(HeaderField(
                 HeaderText.string(UnsafeRawBufferPointer(start: name, count: nameLength)),
                 HeaderText.string(UnsafeRawBufferPointer(start: value, count: valueLength))
             ))
@@ -385,9 +403,9 @@ final class NGHTTP2Session {
                 default: kind = .trailers
                 }
                 var fields: [HeaderField] = []
-                if this.headerBlock?.streamID == header.stream_id {
-                    fields = this.headerBlock!.fields
-                    this.headerBlock = nil
+                if this.headerStreamID == header.stream_id {
+                    swap(&fields, &this.headerFields)
+                    this.endHeaderBlock()
                 }
                 this.events.append(.headers(streamID: header.stream_id, kind: kind, fields: fields))
                 if endStream { this.events.append(.endOfStream(streamID: header.stream_id)) }
@@ -425,7 +443,7 @@ final class NGHTTP2Session {
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
             unowned(unsafe) let this = NGHTTP2Session.from(userData)
-            if this.headerBlock?.streamID == streamID { this.headerBlock = nil }
+            if this.headerStreamID == streamID { this.endHeaderBlock() }
             this.outboundBodies[streamID] = nil
             this.events.append(.streamClosed(streamID: streamID, errorCode: errorCode))
             return 0

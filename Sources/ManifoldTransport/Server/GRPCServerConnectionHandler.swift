@@ -144,8 +144,8 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, FlushBatching {
                 stream.outbound.end()
             }
             sendingStreams.remove(streamID)
-        case .headers, .goAway, .protocolErrorSent, .settings, .pingAcknowledged:
-            break
+        case .headers, .headerListTooLarge, .goAway, .protocolErrorSent, .settings, .pingAcknowledged:
+            break  // an oversized request's reset closes its stream, which ends it above
         }
     }
 
