@@ -253,9 +253,8 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
         case .endOfStream:
             break  // the stream close that follows carries everything
         case .headerListTooLarge(let streamID, let limit):
-            // As grpc-core: metadata past the limit is RESOURCE_EXHAUSTED, told on close.
-            guard let stream = streams[streamID], stream.localFailure == nil else { return }
-            stream.localFailure = TransportError(.resourceExhausted, "\(authority) sent response metadata larger than \(limit) bytes")
+            // As grpc-core: metadata past the limit is RESOURCE_EXHAUSTED.
+            endLocally(streamID: streamID, with: TransportError(.resourceExhausted, "\(authority) sent response metadata larger than \(limit) bytes"))
         case .streamClosed(let streamID, let errorCode):
             guard let stream = streams.removeValue(forKey: streamID) else { return }
             stream.deadline?.cancel()

@@ -14,8 +14,9 @@ enum HTTP2SessionEvent {
     case data(streamID: Int32, bytes: ByteBuffer)
     /// The peer set END_STREAM on a HEADERS or DATA frame.
     case endOfStream(streamID: Int32)
-    /// A header block outgrew the session's `maxHeaderListSize`; nghttp2 resets the stream
-    /// (INTERNAL_ERROR), and its close follows.
+    /// A header block outgrew the session's `maxHeaderListSize`. The fields past the limit
+    /// are dropped, so the block's `headers` event that follows is incomplete: the owner
+    /// must end the stream.
     case headerListTooLarge(streamID: Int32, limit: Int)
     /// The stream is gone; `errorCode` is the RST_STREAM code, 0 for a clean close.
     case streamClosed(streamID: Int32, errorCode: UInt32)

@@ -368,12 +368,16 @@ final class NGHTTP2Session {
             let streamID = frame!.pointee.hd.stream_id
             if this.headerStreamID != streamID { this.startHeaderBlock(streamID) }
             // RFC 9113 §6.5.2 counts 32 bytes of overhead per field.
+            let wasWithinLimit = this.headerListSize <= this.maxHeaderListSize
             this.headerListSize += nameLength + valueLength + 32
             guard this.headerListSize <= this.maxHeaderListSize else {
-                this.endHeaderBlock()
-                this.events.append(.headerListTooLarge(streamID: streamID, limit: this.maxHeaderListSize))
-                // Resets just this stream (INTERNAL_ERROR); the connection lives on.
-                return Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
+                // Reported once; the rest of the block is read and dropped, so memory stays
+                // bounded and the owner answers for the stream (the client resets it, the
+                // server answers RESOURCE_EXHAUSTED), while the connection lives on.
+                if wasWithinLimit {
+                    this.events.append(.headerListTooLarge(streamID: streamID, limit: this.maxHeaderListSize))
+                }
+                return 0
             }
             // Copy now: nghttp2 owns these bytes only for the duration of the callback.
             this.headerFields.append(HeaderField(
