@@ -22,6 +22,8 @@ serves every mode:
   NoStatus          headers, one message, END_STREAM trailers without grpc-status
   HugeHeaders       response headers carrying a 32 KiB custom field (past the client's
                     16 KiB header-list limit), then the Ok answer
+  EndlessHeaders    response headers of 200 fields of 1 KiB each (far past the limit),
+                    then the Ok answer
 anything else       grpc-status 12 (UNIMPLEMENTED)
 
 /manifold.test.Stats/{Connections,OpenConnections,OpenStreams} answer a decimal count as a
@@ -283,9 +285,10 @@ class Connection:
             self.send_data(stream, whole[:len(whole) // 2])
             self.flush()
             self.close()
-        elif mode == "HugeHeaders":
-            self.h2.send_headers(stream.id, [(":status", "200"), ("content-type", "application/grpc"),
-                                             ("x-huge", "h" * (32 << 10))])
+        elif mode in ("HugeHeaders", "EndlessHeaders"):
+            extra = [("x-huge", "h" * (32 << 10))] if mode == "HugeHeaders" \
+                else [("x-field-%d" % i, "f" * 1024) for i in range(200)]
+            self.h2.send_headers(stream.id, [(":status", "200"), ("content-type", "application/grpc")] + extra)
             self.send_data(stream, grpc_message(b"after huge headers"), [("grpc-status", "0")])
         elif mode == "NoStatus":
             self.send_headers(stream)

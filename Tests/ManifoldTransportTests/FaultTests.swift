@@ -16,6 +16,7 @@ import Testing
         ("Garbage", .internalError),
         ("CloseMidStream", .unavailable),
         ("HugeHeaders", .resourceExhausted),
+        ("EndlessHeaders", .resourceExhausted),
     ])
     func faultMapsToAStatus(mode: String, code: GRPCStatusCode) async throws {
         let backend = try await FaultyBackend.start()

@@ -377,7 +377,10 @@ final class NGHTTP2Session {
                 if wasWithinLimit {
                     this.events.append(.headerListTooLarge(streamID: streamID, limit: this.maxHeaderListSize))
                 }
-                return 0
+                // A block that goes on far past it is not read to its end: nghttp2 resets
+                // the stream (INTERNAL_ERROR), whose owner has already been told.
+                let readOn = this.headerListSize <= 4 * this.maxHeaderListSize
+                return readOn ? 0 : Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
             }
             // Copy now: nghttp2 owns these bytes only for the duration of the callback.
             this.headerFields.append(HeaderField(
