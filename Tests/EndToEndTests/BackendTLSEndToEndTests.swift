@@ -7,22 +7,13 @@ import Testing
 /// certificate and server name the config names, and refuses a config whose files are bad.
 @Suite struct BackendTLSEndToEndTests {
     static func config(backendPort: Int, tls: String) -> String {
-        """
-        server:
-          listen: 127.0.0.1:0
-        schema:
-          protos: [\(Repository.path("Tests/Protos"))]
-        backends:
-          echo:
-            services: [manifold.test.v1.EchoService]
-            targets: [127.0.0.1:\(backendPort)]
-            tls: \(tls)
+        GatewayHarness.echoConfig(target: "127.0.0.1:\(backendPort)", backend: "tls: \(tls)", """
         routes:
           - get: /echo/{text}
             calls:
               echo: {rpc: manifold.test.v1.EchoService/Echo, request: "{text: path.text}"}
             respond: "{text: echo.text}"
-        """
+        """)
     }
 
     @Test func theGatewayCallsAMutualTLSBackend() async throws {

@@ -12,15 +12,7 @@ import Testing
     static let echo = "manifold.test.v1.EchoService/Echo"
 
     static func config(backendPort: Int) -> String {
-        """
-        server:
-          listen: 127.0.0.1:0
-        schema:
-          protos: [\(Repository.path("Tests/Protos"))]
-        backends:
-          echo:
-            services: [manifold.test.v1.EchoService]
-            targets: [127.0.0.1:\(backendPort)]
+        GatewayHarness.echoConfig(target: "127.0.0.1:\(backendPort)", """
         clients:
           header: X-Client
           default: web
@@ -83,7 +75,7 @@ import Testing
               web: "{text: echo.text, big: echo.big, nested: echo.nested, items: echo.items[*].label}"
               mobile: "{t: echo.text, positive: echo.big > `0`}"
               partner: "echo.numbers"
-        """
+        """)
     }
 
     static func withGateway(_ body: @Sendable (Int, GRPCBackendClient) async throws -> Void) async throws {
@@ -190,15 +182,7 @@ import Testing
         // Without a request template, query parameters bind to request fields and unknown
         // ones are refused; the parameter naming the client is the gateway's own.
         let backend = try await BackendProcess.start(script: "Tests/Backends/echo_backend.py")
-        let config = """
-            server:
-              listen: 127.0.0.1:0
-            schema:
-              protos: [\(Repository.path("Tests/Protos"))]
-            backends:
-              echo:
-                services: [manifold.test.v1.EchoService]
-                targets: [127.0.0.1:\(backend.port)]
+        let config = GatewayHarness.echoConfig(target: "127.0.0.1:\(backend.port)", """
             clients:
               query: client
               default: web
@@ -209,7 +193,7 @@ import Testing
                 respond:
                   web: "{web: echo.text}"
                   mobile: "{mobile: echo.text}"
-            """
+            """)
         try await GatewayHarness.withGateway(config: config) { port in
             let mobile = try await HTTPTestClient.request(port: port, path: "/echo?text=hi&client=mobile")
             #expect(mobile.status == 200, "\(mobile.body)")

@@ -27,6 +27,24 @@ enum GatewayHarness {
         """
     }
 
+    /// A config over the test protos with one backend, `echo`, serving EchoService at
+    /// `target`; `backend` adds settings to that backend (YAML lines, unindented), and
+    /// `sections` follows (routes, clients).
+    static func echoConfig(target: String, backend: String = "", _ sections: String) -> String {
+        let settings = backend.split(separator: "\n").map { "    \($0)\n" }.joined()
+        return """
+        server:
+          listen: 127.0.0.1:0
+        schema:
+          protos: [\(Repository.path("Tests/Protos"))]
+        backends:
+          echo:
+            services: [manifold.test.v1.EchoService]
+            targets: [\(target)]
+
+        """ + settings + sections
+    }
+
     static func withGateway<T: Sendable>(
         config text: String,
         baseDirectory: String = Repository.root,

@@ -34,20 +34,12 @@ import Testing
         let hosts = folder.appendingPathComponent("hosts")
         try "127.0.0.1 multi.manifold.test\n127.0.0.2 multi.manifold.test\n".write(to: hosts, atomically: true, encoding: .utf8)
         let config = folder.appendingPathComponent("gateway.yaml")
-        try """
-        server:
-          listen: 127.0.0.1:0
-        schema:
-          protos: [\(Repository.path("Tests/Protos"))]
-        backends:
-          echo:
-            services: [manifold.test.v1.EchoService]
-            targets: [multi.manifold.test:\(first.port)]
+        try GatewayHarness.echoConfig(target: "multi.manifold.test:\(first.port)", """
         routes:
           - get: /echo
             calls:
               echo: {rpc: manifold.test.v1.EchoService/Echo, request: "{text: 'hi'}"}
-        """.write(to: config, atomically: true, encoding: .utf8)
+        """).write(to: config, atomically: true, encoding: .utf8)
 
         let gateway = try await BackendProcess.start(
             command: [Self.manifold, "serve", "--config", config.path],
