@@ -157,6 +157,11 @@ import Testing
         #expect(unary.trailingMetadata.binaryValue("x-grpc-test-echo-trailing-bin") == [0xAB, 0xAB, 0xAB])
         #expect(unary.trailingMetadata["x-echo-plain"] == "ascii value")
         #expect(unary.trailingMetadata.binaryValue("x-echo-bytes-bin") == [0, 1, 0xFE, 0xFF])
+        // The transport's own fields (grpcio sends content-type, grpc-accept-encoding,
+        // grpc-status, ...) are not metadata.
+        let transportFields: Set = ["content-type", "te", "user-agent", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding", "grpc-status", "grpc-message"]
+        #expect(!(unary.initialMetadata + unary.trailingMetadata).contains { $0.name.hasPrefix(":") || transportFields.contains($0.name) })
+        #expect(unary.initialMetadata.count == 1 && unary.trailingMetadata.count == 3)
 
         // The same on a failing call (trailers travel with the error) and a stream.
         let failing = try InteropBackend.request("UnaryCall", #"{"responseStatus":{"code":5}}"#, type: "SimpleRequest", metadata: metadata)
@@ -174,6 +179,13 @@ import Testing
 
     @Test(arguments: [
         HeaderField("grpc-timeout", "1S"),
+        HeaderField("te", "trailers"),
+        HeaderField("user-agent", "x"),
+        HeaderField("grpc-status", "0"),
+        HeaderField("content-type", "text/plain"),
+        HeaderField("grpc-message", "x"),
+        HeaderField("grpc-encoding", "gzip"),
+        HeaderField("grpc-accept-encoding", "gzip"),
         HeaderField(":path", "/x"),
         HeaderField("Upper", "x"),
         HeaderField("x-newline", "a\nb"),

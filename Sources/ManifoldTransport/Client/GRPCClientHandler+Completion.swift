@@ -4,14 +4,16 @@ import NIOCore
 /// How a closed stream becomes the call's result, per grpc/doc/PROTOCOL-HTTP2.md.
 extension GRPCClientHandler {
     func complete(_ stream: Stream, errorCode: UInt32) {
-        let result = Self.result(of: stream, errorCode: errorCode, authority: authority)
-        switch (stream.responder, result) {
-        case (.unary(let continuation), .success(let response)):
-            continuation.resume(returning: response)
-        case (.stream(let continuation), .success(let response)):
-            continuation.yield(.trailers(response.trailingMetadata))
-            continuation.finish()
-        case (_, .failure(let error)):
+        switch Self.result(of: stream, errorCode: errorCode, authority: authority) {
+        case .success(let response):
+            switch stream.responder {
+            case .unary(let continuation):
+                continuation.resume(returning: response)
+            case .stream(let continuation):
+                continuation.yield(.trailers(response.trailingMetadata))
+                continuation.finish()
+            }
+        case .failure(let error):
             Self.fail(stream.responder, error)
         }
     }

@@ -49,8 +49,8 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
 
     let authority: String
     let configuration: GRPCConnection.Configuration
-    /// The request headers every call on this connection sends after its `:path`; built
-    /// once here rather than per call.
+    /// The request headers every call on this connection sends after its `:path`; the
+    /// session lays them out once for nghttp2.
     private let fixedHeaders: [HeaderField]
     private let onStateChange: @Sendable (GRPCConnection.State) -> Void
     /// Completed by the server's first SETTINGS (or the connection's end), once.
@@ -154,7 +154,7 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     private func startSession(context: ChannelHandlerContext) {
         guard session == nil, closedReason == nil else { return }
         do {
-            session = try NGHTTP2Session(role: .client, settings: configuration.http2, allocator: allocator)
+            session = try NGHTTP2Session(role: .client, settings: configuration.http2, allocator: allocator, requestHeaders: fixedHeaders)
         } catch {
             closeConnection(error)
             return
@@ -179,8 +179,8 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
         let streamID: Int32
         do {
             let extraHeaders = try requestHeaders(for: request)
-            let body = try MessageFramer.frame(request.message, compression: configuration.compression, allocator: allocator)
-            streamID = try session.submitRequest(path: request.path, headers: fixedHeaders, extraHeaders: extraHeaders, body: body)
+            let (prefix, payload) = try MessageFramer.prefixed(request.message, compression: configuration.compression, allocator: allocator)
+            streamID = try session.submitRequest(path: request.path, extraHeaders: extraHeaders, prefix: prefix, body: payload)
         } catch {
             Self.fail(responder, error)
             return

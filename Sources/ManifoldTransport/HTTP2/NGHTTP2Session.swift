@@ -30,6 +30,8 @@ final class NGHTTP2Session {
 
     /// A body being sent on one stream, in the data provider's hands.
     private struct OutboundBody {
+        /// Sent first, ahead of `bytes`.
+        var prefix = BodyPrefix()
         var bytes: ByteBuffer
         /// Whether the last bytes are in; until then an empty body defers the stream.
         var isComplete: Bool
@@ -68,13 +70,15 @@ final class NGHTTP2Session {
             case end(Int)
         }
 
-        /// Copies up to `length` queued bytes to `destination`.
+        /// Copies up to `length` queued bytes, the prefix's first, to `destination`.
         mutating func read(into destination: UnsafeMutableRawPointer, length: Int) -> Read {
-            let count = min(length, bytes.readableBytes)
-            if count > 0 {
-                bytes.withUnsafeReadableBytes { destination.copyMemory(from: $0.baseAddress!, byteCount: count) }
-                bytes.moveReaderIndex(forwardBy: count)
+            let prefixCount = prefix.read(into: destination, length: length)
+            let count = prefixCount + min(length - prefixCount, bytes.readableBytes)
+            if count > prefixCount {
+                bytes.withUnsafeReadableBytes { (destination + prefixCount).copyMemory(from: $0.baseAddress!, byteCount: count - prefixCount) }
+                bytes.moveReaderIndex(forwardBy: count - prefixCount)
             }
+            guard prefix.isEmpty else { return .bytes(count) }
             guard bytes.readableBytes == 0 else { return .bytes(count) }
             if isComplete { return .end(count) }
             if count > 0 { return .bytes(count) }
@@ -85,6 +89,9 @@ final class NGHTTP2Session {
 
     private let session: OpaquePointer
     private let allocator: ByteBufferAllocator
+    /// The fields every request sends, after its `:path` (client role). nghttp2 points at
+    /// their bytes until it sends each request, so they live as long as `session`.
+    private let requestHeaders: FixedHeaderBlock
     private let maxHeaderListSize: Int
     private var events: [HTTP2SessionEvent] = []
     /// The events being handed out by `drainEvents`; kept to reuse its storage.
@@ -100,12 +107,32 @@ final class NGHTTP2Session {
     /// The block's size as RFC 9113 §6.5.2 counts it, against `maxHeaderListSize`.
     private var headerListSize = 0
     private var outboundBodies: [Int32: OutboundBody] = [:]
+    /// The bytes `receive` is feeding nghttp2, so DATA can be handed on as slices of them.
+    private var input = Input()
+
+    /// A buffer being received and where its readable bytes sit in memory. Lifetime: set
+    /// only for the duration of `nghttp2_session_mem_recv`, while `buffer` keeps `start` valid.
+    private struct Input {
+        var buffer: ByteBuffer?
+        var start: UnsafeRawPointer?
+
+        /// The received bytes at `pointer` as a slice of the buffer, sharing its storage;
+        /// nil when they are not in it. nghttp2 hands DATA over straight from its input, so
+        /// that is a safeguard, not a path it takes today.
+        func slice(at pointer: UnsafeRawPointer, count: Int) -> ByteBuffer? {
+            guard let buffer, let start, pointer >= start, pointer + count <= start + buffer.readableBytes else { return nil }
+            return buffer.getSlice(at: buffer.readerIndex + (pointer - start), length: count)
+        }
+    }
     /// Guards `flush(to:handle:)` against re-entry from the events it hands out.
     var isFlushing = false
     var needsAnotherFlush = false
 
-    init(role: Role, settings: Settings = Settings(), allocator: ByteBufferAllocator) throws(TransportError) {
+    /// - Parameter requestHeaders: for a client, the fields every request sends after its
+    ///   `:path`, pseudo-headers first, laid out once here rather than per request.
+    init(role: Role, settings: Settings = Settings(), allocator: ByteBufferAllocator, requestHeaders: [HeaderField] = []) throws(TransportError) {
         self.allocator = allocator
+        self.requestHeaders = FixedHeaderBlock(requestHeaders)
         self.maxHeaderListSize = settings.maxHeaderListSize
         var callbacks: OpaquePointer?
         guard nghttp2_session_callbacks_new(&callbacks) == 0, let callbacks else {
@@ -159,7 +186,9 @@ final class NGHTTP2Session {
     /// - Throws: on a connection-level protocol error; the connection must be closed.
     func receive(_ buffer: ByteBuffer, handle: (HTTP2SessionEvent) -> Void) throws(TransportError) {
         let rv = buffer.withUnsafeReadableBytes { bytes in
-            nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+            input = Input(buffer: buffer, start: bytes.baseAddress)
+            defer { input = Input() }
+            return nghttp2_session_mem_recv(session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
         }
         guard rv >= 0 else {
             throw TransportError(.internalError, "HTTP/2 protocol error from peer: \(Self.describe(Int32(rv)))")
@@ -236,23 +265,19 @@ final class NGHTTP2Session {
 
     // MARK: - Streams
 
-    /// Opens a stream with `headers` and sends all of `body` on it, ending the stream.
-    /// nghttp2 queues the stream while the peer's MAX_CONCURRENT_STREAMS is reached.
+    /// Opens a stream with `:path`, the session's request headers and `extraHeaders`, and
+    /// sends `prefix` then `body` on it, ending the stream. nghttp2 queues the stream while
+    /// the peer's MAX_CONCURRENT_STREAMS is reached.
     /// - Returns: the new stream's id.
-    /// - Parameters:
-    ///   - path: the `:path`, sent first.
-    ///   - headers: the rest of the header block, pseudo-headers first: the fields every
-    ///     request of the caller's sends, kept rather than rebuilt per request.
-    ///   - extraHeaders: fields of this request only, sent last.
-    func submitRequest(path: String, headers: [HeaderField], extraHeaders: [HeaderField], body: ByteBuffer) throws(TransportError) -> Int32 {
+    func submitRequest(path: String, extraHeaders: [HeaderField], prefix: BodyPrefix, body: ByteBuffer) throws(TransportError) -> Int32 {
         var provider = Self.dataProvider()
-        let streamID = Self.withNameValues(HeaderField(":path", path), headers, extraHeaders) { nva, count in
+        let streamID = Self.withNameValues(HeaderField(":path", path), requestHeaders.entries, extraHeaders) { nva, count in
             nghttp2_submit_request(session, nil, nva, count, &provider, nil)
         }
         guard streamID > 0 else {
             throw TransportError(.unavailable, "cannot open a stream: \(Self.describe(streamID))")
         }
-        outboundBodies[streamID] = OutboundBody(bytes: body, isComplete: true)
+        outboundBodies[streamID] = OutboundBody(prefix: prefix, bytes: body, isComplete: true)
         return streamID
     }
 
@@ -261,7 +286,7 @@ final class NGHTTP2Session {
     func submitResponse(_ streamID: Int32, headers: [HeaderField]) throws(TransportError) {
         var provider = Self.dataProvider()
         outboundBodies[streamID] = OutboundBody(bytes: allocator.buffer(capacity: 0), isComplete: false)
-        let rv = Self.withNameValues(nil, headers) { nva, count in
+        let rv = Self.withNameValues(nil, nil, headers) { nva, count in
             nghttp2_submit_response(session, streamID, nva, count, &provider)
         }
         guard rv == 0 else {
@@ -273,7 +298,7 @@ final class NGHTTP2Session {
     /// Answers a request stream with one header block that ends it (a gRPC trailers-only
     /// response).
     func submitTrailersOnly(_ streamID: Int32, headers: [HeaderField]) {
-        _ = Self.withNameValues(nil, headers) { nva, count in
+        _ = Self.withNameValues(nil, nil, headers) { nva, count in
             nghttp2_submit_response(session, streamID, nva, count, nil)
         }
     }
@@ -301,18 +326,19 @@ final class NGHTTP2Session {
 
     // MARK: - Callbacks
 
-    /// The session a callback is for. Callbacks bind it `unowned(unsafe)`: the session is
+    /// Runs `body` on the session a callback is for, without retaining it: the session is
     /// alive for as long as nghttp2 can call back (see the type's lifetime note), and a
-    /// strong reference would cost a retain and a release per callback, several per frame.
+    /// strong reference would cost a retain and a release per callback, several per frame
+    /// (`unowned(unsafe)` bindings still paid them, measured with `perf`).
     @inline(__always)
-    private static func from(_ userData: UnsafeMutableRawPointer?) -> NGHTTP2Session {
-        Unmanaged<NGHTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+    private static func with<R>(_ userData: UnsafeMutableRawPointer?, _ body: (NGHTTP2Session) -> R) -> R {
+        Unmanaged<NGHTTP2Session>.fromOpaque(userData!)._withUnsafeGuaranteedRef(body)
     }
 
     private static func dataProvider() -> nghttp2_data_provider {
         var provider = nghttp2_data_provider()
         provider.read_callback = { session, streamID, buf, length, dataFlags, _, userData in
-            NGHTTP2Session.from(userData).readBody(streamID: streamID, into: buf!, length: length, flags: dataFlags!)
+            NGHTTP2Session.with(userData) { $0.readBody(streamID: streamID, into: buf!, length: length, flags: dataFlags!) }
         }
         return provider
     }
@@ -338,7 +364,7 @@ final class NGHTTP2Session {
         flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
         if let trailers {
             // Submitting trailers from inside the read callback is what nghttp2 documents.
-            let rv = Self.withNameValues(nil, trailers) { nva, n in nghttp2_submit_trailer(session, streamID, nva, n) }
+            let rv = Self.withNameValues(nil, nil, trailers) { nva, n in nghttp2_submit_trailer(session, streamID, nva, n) }
             if rv == 0 { flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue }
         }
         return count
@@ -359,81 +385,29 @@ final class NGHTTP2Session {
 
     private static func install(_ callbacks: OpaquePointer) {
         nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
-            unowned(unsafe) let this = NGHTTP2Session.from(userData)
-            this.startHeaderBlock(frame!.pointee.hd.stream_id)
+            NGHTTP2Session.with(userData) { $0.startHeaderBlock(frame!.pointee.hd.stream_id) }
             return 0
         }
         nghttp2_session_callbacks_set_on_header_callback(callbacks) { _, frame, name, nameLength, value, valueLength, _, userData in
-            unowned(unsafe) let this = NGHTTP2Session.from(userData)
-            let streamID = frame!.pointee.hd.stream_id
-            if this.headerStreamID != streamID { this.startHeaderBlock(streamID) }
-            // RFC 9113 §6.5.2 counts 32 bytes of overhead per field.
-            let wasWithinLimit = this.headerListSize <= this.maxHeaderListSize
-            this.headerListSize += nameLength + valueLength + 32
-            guard this.headerListSize <= this.maxHeaderListSize else {
-                // Reported once; the rest of the block is read and dropped, so memory stays
-                // bounded and the owner answers for the stream (the client resets it, the
-                // server answers RESOURCE_EXHAUSTED), while the connection lives on.
-                if wasWithinLimit {
-                    this.events.append(.headerListTooLarge(streamID: streamID, limit: this.maxHeaderListSize))
-                }
-                // A block that goes on far past it is not read to its end: nghttp2 resets
-                // the stream (INTERNAL_ERROR), whose owner has already been told.
-                let readOn = this.headerListSize <= 4 * this.maxHeaderListSize
-                return readOn ? 0 : Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
+            NGHTTP2Session.with(userData) {
+                $0.received(
+                    header: UnsafeRawBufferPointer(start: name, count: nameLength),
+                    value: UnsafeRawBufferPointer(start: value, count: valueLength),
+                    streamID: frame!.pointee.hd.stream_id
+                )
             }
-            // Copy now: nghttp2 owns these bytes only for the duration of the callback.
-            this.headerFields.append(HeaderField(
-                HeaderText.string(UnsafeRawBufferPointer(start: name, count: nameLength)),
-                HeaderText.string(UnsafeRawBufferPointer(start: value, count: valueLength))
-            ))
-            return 0
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) { _, _, streamID, data, length, userData in
-            unowned(unsafe) let this = NGHTTP2Session.from(userData)
-            var bytes = this.allocator.buffer(capacity: length)
-            bytes.writeBytes(UnsafeRawBufferPointer(start: data, count: length))
-            this.events.append(.data(streamID: streamID, bytes: bytes))
+            NGHTTP2Session.with(userData) { $0.received(data: UnsafeRawBufferPointer(start: data, count: length), streamID: streamID) }
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
-            unowned(unsafe) let this = NGHTTP2Session.from(userData)
-            let header = frame!.pointee.hd
-            let endStream = header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
-            let isAck = header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0
-            switch UInt32(header.type) {
-            case NGHTTP2_HEADERS.rawValue:
-                let kind: HTTP2SessionEvent.HeadersKind
-                switch frame!.pointee.headers.cat {
-                case NGHTTP2_HCAT_REQUEST: kind = .request
-                case NGHTTP2_HCAT_RESPONSE: kind = .response
-                default: kind = .trailers
-                }
-                var fields: [HeaderField] = []
-                if this.headerStreamID == header.stream_id {
-                    swap(&fields, &this.headerFields)
-                    this.endHeaderBlock()
-                }
-                this.events.append(.headers(streamID: header.stream_id, kind: kind, fields: fields))
-                if endStream { this.events.append(.endOfStream(streamID: header.stream_id)) }
-            case NGHTTP2_DATA.rawValue:
-                if endStream { this.events.append(.endOfStream(streamID: header.stream_id)) }
-            case NGHTTP2_GOAWAY.rawValue:
-                let goaway = frame!.pointee.goaway
-                this.events.append(.goAway(lastStreamID: goaway.last_stream_id, errorCode: goaway.error_code))
-            case NGHTTP2_SETTINGS.rawValue where !isAck:
-                this.events.append(.settings)
-            case NGHTTP2_PING.rawValue where isAck:
-                this.events.append(.pingAcknowledged)
-            default:
-                break
-            }
+            NGHTTP2Session.with(userData) { $0.received(frame: frame!) }
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
-            unowned(unsafe) let this = NGHTTP2Session.from(userData)
             if UInt32(frame!.pointee.hd.type) == NGHTTP2_GOAWAY.rawValue, frame!.pointee.goaway.error_code != 0 {
-                this.events.append(.protocolErrorSent(errorCode: frame!.pointee.goaway.error_code))
+                NGHTTP2Session.with(userData) { $0.events.append(.protocolErrorSent(errorCode: frame!.pointee.goaway.error_code)) }
             }
             return 0
         }
@@ -442,44 +416,119 @@ final class NGHTTP2Session {
             // never reached the peer. Report it closed as refused so its caller can retry.
             let header = frame!.pointee.hd
             if UInt32(header.type) == NGHTTP2_HEADERS.rawValue, frame!.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
-                unowned(unsafe) let this = NGHTTP2Session.from(userData)
-                this.outboundBodies[header.stream_id] = nil
-                this.events.append(.streamClosed(streamID: header.stream_id, errorCode: 0x7))
+                NGHTTP2Session.with(userData) {
+                    $0.outboundBodies[header.stream_id] = nil
+                    $0.events.append(.streamClosed(streamID: header.stream_id, errorCode: 0x7))
+                }
             }
             return 0
         }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) { _, streamID, errorCode, userData in
-            unowned(unsafe) let this = NGHTTP2Session.from(userData)
-            if this.headerStreamID == streamID { this.endHeaderBlock() }
-            this.outboundBodies[streamID] = nil
-            this.events.append(.streamClosed(streamID: streamID, errorCode: errorCode))
+            NGHTTP2Session.with(userData) { $0.closed(streamID: streamID, errorCode: errorCode) }
             return 0
         }
     }
 
+    /// One header field of the block being received. Returns 0, or a callback failure that
+    /// makes nghttp2 reset the stream.
+    private func received(header name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, streamID: Int32) -> Int32 {
+        if headerStreamID != streamID { startHeaderBlock(streamID) }
+        // RFC 9113 §6.5.2 counts 32 bytes of overhead per field.
+        let wasWithinLimit = headerListSize <= maxHeaderListSize
+        headerListSize += name.count + value.count + 32
+        guard headerListSize <= maxHeaderListSize else {
+            // Reported once; the rest of the block is read and dropped, so memory stays
+            // bounded and the owner answers for the stream (the client resets it, the
+            // server answers RESOURCE_EXHAUSTED), while the connection lives on.
+            if wasWithinLimit {
+                events.append(.headerListTooLarge(streamID: streamID, limit: maxHeaderListSize))
+            }
+            // A block that goes on far past it is not read to its end: nghttp2 resets
+            // the stream (INTERNAL_ERROR), whose owner has already been told.
+            let readOn = headerListSize <= 4 * maxHeaderListSize
+            return readOn ? 0 : Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
+        }
+        // Copy now: nghttp2 owns these bytes only for the duration of the callback.
+        headerFields.append(HeaderField(HeaderText.string(name), HeaderText.string(value)))
+        return 0
+    }
+
+    /// A chunk of a DATA frame's payload.
+    private func received(data: UnsafeRawBufferPointer, streamID: Int32) {
+        // Most chunks point into the buffer being received: share it rather than copy.
+        var bytes: ByteBuffer
+        if let slice = input.slice(at: data.baseAddress!, count: data.count) {
+            bytes = slice
+        } else {
+            bytes = allocator.buffer(capacity: data.count)
+            bytes.writeBytes(data)
+        }
+        events.append(.data(streamID: streamID, bytes: bytes))
+    }
+
+    /// A whole frame, after its header fields or data chunks.
+    private func received(frame: UnsafePointer<nghttp2_frame>) {
+        let header = frame.pointee.hd
+        let endStream = header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+        let isAck = header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0
+        switch UInt32(header.type) {
+        case NGHTTP2_HEADERS.rawValue:
+            let kind: HTTP2SessionEvent.HeadersKind
+            switch frame.pointee.headers.cat {
+            case NGHTTP2_HCAT_REQUEST: kind = .request
+            case NGHTTP2_HCAT_RESPONSE: kind = .response
+            default: kind = .trailers
+            }
+            var fields: [HeaderField] = []
+            if headerStreamID == header.stream_id {
+                swap(&fields, &headerFields)
+                endHeaderBlock()
+            }
+            events.append(.headers(streamID: header.stream_id, kind: kind, fields: fields))
+            if endStream { events.append(.endOfStream(streamID: header.stream_id)) }
+        case NGHTTP2_DATA.rawValue:
+            if endStream { events.append(.endOfStream(streamID: header.stream_id)) }
+        case NGHTTP2_GOAWAY.rawValue:
+            let goaway = frame.pointee.goaway
+            events.append(.goAway(lastStreamID: goaway.last_stream_id, errorCode: goaway.error_code))
+        case NGHTTP2_SETTINGS.rawValue where !isAck:
+            events.append(.settings)
+        case NGHTTP2_PING.rawValue where isAck:
+            events.append(.pingAcknowledged)
+        default:
+            break
+        }
+    }
+
+    private func closed(streamID: Int32, errorCode: UInt32) {
+        if headerStreamID == streamID { endHeaderBlock() }
+        outboundBodies[streamID] = nil
+        events.append(.streamClosed(streamID: streamID, errorCode: errorCode))
+    }
+
     // MARK: - Helpers
 
-    /// Calls `body` with an `nghttp2_nv` array of `first`, then the fields of `rest` and
-    /// `last`, pointing into one contiguous copy of their bytes. Lifetime: both live on the
-    /// stack (or, past a kilobyte, in a temporary heap block) only inside `body`; nghttp2
-    /// copies header blocks on submit, so that is long enough. Separate parameters rather
-    /// than an array of parts: that array would be an allocation per request.
+    /// Calls `body` with an `nghttp2_nv` array of `first`, the entries of `fixed`, then the
+    /// fields of `rest`, these pointing into one contiguous copy of their bytes. Lifetime:
+    /// both live on the stack (or, past a kilobyte, in a temporary heap block) only inside
+    /// `body`; nghttp2 copies header blocks on submit (all but `fixed`'s NO_COPY bytes, which
+    /// outlive it), so that is long enough.
     private static func withNameValues<R>(
         _ first: HeaderField?,
+        _ fixed: UnsafeBufferPointer<nghttp2_nv>?,
         _ rest: [HeaderField],
-        _ last: [HeaderField] = [],
         _ body: (UnsafePointer<nghttp2_nv>, Int) -> R
     ) -> R {
-        let count = (first == nil ? 0 : 1) + rest.count + last.count
+        let fixedCount = fixed?.count ?? 0
+        let count = (first == nil ? 0 : 1) + fixedCount + rest.count
         var byteCount = first.map { $0.name.utf8.count + $0.value.utf8.count } ?? 0
         for field in rest { byteCount += field.name.utf8.count + field.value.utf8.count }
-        for field in last { byteCount += field.name.utf8.count + field.value.utf8.count }
         return withUnsafeTemporaryAllocation(byteCount: max(byteCount, 1), alignment: 1) { bytes in
             withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(count, 1)) { nva in
                 var writer = NameValueWriter(bytes: bytes, nva: nva)
                 if let first { writer.add(first) }
+                if let fixed { writer.add(fixed) }
                 for field in rest { writer.add(field) }
-                for field in last { writer.add(field) }
                 return body(UnsafePointer(nva.baseAddress!), count)
             }
         }
@@ -499,6 +548,12 @@ final class NGHTTP2Session {
             let (value, valueLength) = copy(field.value)
             nva.initializeElement(at: index, to: cmanifold_nv(name, nameLength, value, valueLength, UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
             index += 1
+        }
+
+        mutating func add(_ entries: UnsafeBufferPointer<nghttp2_nv>) {
+            guard let base = entries.baseAddress else { return }
+            (nva.baseAddress! + index).initialize(from: base, count: entries.count)
+            index += entries.count
         }
 
         private mutating func copy(_ string: String) -> (UnsafeMutableRawPointer, Int) {
