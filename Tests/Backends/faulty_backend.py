@@ -1,7 +1,8 @@
 """A deliberately misbehaving gRPC server for fault tests, built on the pure-Python h2
 library (an HTTP/2 implementation independent of grpcio and of Manifold's own).
 
-Usage: faulty_backend.py [--port N] [--exit-with-stdin] [--tls-cert PEM --tls-key PEM [--alpn PROTO]]
+Usage: faulty_backend.py [--port N] [--exit-with-stdin] [--stream-window BYTES]
+                         [--tls-cert PEM --tls-key PEM [--alpn PROTO]]
        (prints `LISTENING <port>` when ready)
 
 Any service is accepted; the last segment of :path picks the behaviour, so one process
@@ -105,14 +106,15 @@ class Connection:
     """One client connection, served by its own thread. Every use of the h2 state and the
     socket's write side holds self.lock (timers answer from other threads)."""
 
-    def __init__(self, sock):
+    def __init__(self, sock, stream_window):
         self.sock = sock
         self.lock = threading.RLock()
         self.h2 = h2.connection.H2Connection(
             h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
-        # Large windows, so flow control never shapes a fault test by accident.
+        # Large windows, so flow control never shapes a fault test by accident, unless a
+        # test asks for a small stream window to make the client send in pieces.
         self.h2.local_settings = h2.settings.Settings(client=False, initial_values={
-            h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: MAX_WINDOW,
+            h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: stream_window,
             h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 1000,
         })
         self.streams = {}
@@ -361,7 +363,7 @@ class Connection:
             self.end_stream(stream)
 
 
-def serve_connection(sock, tls):
+def serve_connection(sock, tls, stream_window):
     """One accepted connection, over TLS when `tls` is set (the handshake runs here, off
     the accepting thread)."""
     if tls is not None:
@@ -370,7 +372,7 @@ def serve_connection(sock, tls):
         except (OSError, ssl.SSLError):
             sock.close()
             return
-    Connection(sock).run()
+    Connection(sock, stream_window).run()
 
 
 def main():
@@ -380,6 +382,9 @@ def main():
                         help="port on 127.0.0.1 (0 picks a free one; default %(default)s)")
     parser.add_argument("--exit-with-stdin", action="store_true",
                         help="exit when stdin closes, so a test harness that dies takes us with it")
+    parser.add_argument("--stream-window", type=int, default=MAX_WINDOW,
+                        help="SETTINGS_INITIAL_WINDOW_SIZE: how much a client may send on a "
+                             "stream before we acknowledge it (default %(default)s)")
     parser.add_argument("--tls-cert", help="serve TLS with this PEM certificate chain")
     parser.add_argument("--tls-key", help="the PEM private key of --tls-cert")
     parser.add_argument("--alpn", default="h2",
@@ -413,7 +418,7 @@ def main():
         while True:
             sock, _ = listener.accept()
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            threading.Thread(target=serve_connection, args=(sock, tls), daemon=True).start()
+            threading.Thread(target=serve_connection, args=(sock, tls, args.stream_window), daemon=True).start()
     except KeyboardInterrupt:
         pass
     finally:

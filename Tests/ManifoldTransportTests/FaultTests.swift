@@ -114,4 +114,18 @@ import Testing
         #expect(response.trailingMetadata["x-request-compressed"] == "1")
         #expect(Array(buffer: response.message) == message)
     }
+
+    /// A backend that lets each stream send only 3 bytes before it acknowledges them: every
+    /// request goes out in pieces that split its 5-byte length prefix and its message.
+    @Test func requestsCrossATinyFlowControlWindow() async throws {
+        let backend = try await FaultyBackend.start(arguments: ["--stream-window", "3"])
+        let client = GRPCBackendClient(host: "127.0.0.1", port: backend.port)
+        defer { Task { await client.shutdown() } }
+        for size in [0, 1, 2, 3, 4, 300] {
+            let message = (0..<size).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) }
+            let response = try await client.unary(FaultyBackend.request("Ok", message))
+            #expect(Array(buffer: response.message) == message, "\(size) bytes")
+        }
+        #expect(try await FaultyBackend.openStreamsSettled(backend) == 0)
+    }
 }

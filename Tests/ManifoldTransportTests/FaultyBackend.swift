@@ -5,8 +5,8 @@ import TestSupport
 /// The misbehaving h2 server (Tests/Backends/faulty_backend.py): the method name picks the
 /// fault.
 enum FaultyBackend {
-    static func start() async throws -> BackendProcess {
-        try await BackendProcess.start(script: "Tests/Backends/faulty_backend.py")
+    static func start(arguments: [String] = []) async throws -> BackendProcess {
+        try await BackendProcess.start(script: "Tests/Backends/faulty_backend.py", arguments: arguments)
     }
 
     static func request(_ mode: String, _ message: [UInt8] = [1, 2, 3], timeout: Duration? = .seconds(10)) -> GRPCRequest {
