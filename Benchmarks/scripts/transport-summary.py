@@ -16,9 +16,11 @@ def median(values):
     return statistics.median(values)
 
 def ratio(conns, conc, client, base):
+    """The median of the per-run ratios, or a dash when either client was not run."""
     mine = {r[0]: r[1] for r in rows[(conns, conc, client)]}
     theirs = {r[0]: r[1] for r in rows[(conns, conc, base)]}
-    return median([mine[run] / theirs[run] for run in mine if theirs.get(run)])
+    ratios = [mine[run] / theirs[run] for run in mine if theirs.get(run)]
+    return f"{median(ratios):.2f}" if ratios else "-"
 
 print("| connections | concurrency | Manifold calls/s (p50 / p99 µs) | Manifold on its event loop "
       "| grpc-swift-2 | h2load | Manifold / grpc-swift-2 | Manifold / h2load | on its event loop / h2load |")
@@ -27,10 +29,13 @@ for conns, conc in sorted({(k[0], k[1]) for k in rows}):
     cells = []
     for client in ("manifold", "manifold-el", "grpc-swift", "h2load"):
         samples = rows[(conns, conc, client)]
+        if not samples:
+            cells.append("-")
+            continue
         errors = sum(s[4] for s in samples)
         cell = f"{median([s[1] for s in samples]):,.0f} ({median([s[2] for s in samples]):.0f} / {median([s[3] for s in samples]):.0f})"
         cells.append(cell + (f" **{errors} errors**" if errors else ""))
-    cells.append(f"{ratio(conns, conc, 'manifold', 'grpc-swift'):.2f}")
-    cells.append(f"{ratio(conns, conc, 'manifold', 'h2load'):.2f}")
-    cells.append(f"{ratio(conns, conc, 'manifold-el', 'h2load'):.2f}")
+    cells.append(ratio(conns, conc, 'manifold', 'grpc-swift'))
+    cells.append(ratio(conns, conc, 'manifold', 'h2load'))
+    cells.append(ratio(conns, conc, 'manifold-el', 'h2load'))
     print(f"| {conns} | {conc} | " + " | ".join(cells) + " |")

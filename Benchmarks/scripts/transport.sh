@@ -6,12 +6,16 @@
 # grpc-swift-2's GRPCClient
 # (grpc-swift-nio-transport), and h2load sending the same gRPC frame, as the limit. Each row
 # runs them back to back, so their ratios come from one run; RUNS repeats everything and the
-# summary takes medians.
-# Usage: Benchmarks/scripts/transport.sh        (env: RUNS=3 DURATION=5 WARMUP=1 PORT=50070)
+# summary takes medians. CLIENTS picks some of them (e.g. CLIENTS="manifold-el h2load": the
+# pair whose ratio is the target, measured twice as often in the same time, each run of one
+# right after the other's).
+# Usage: Benchmarks/scripts/transport.sh
+#        (env: RUNS=3 DURATION=5 WARMUP=1 PORT=50070 CLIENTS="manifold manifold-el grpc-swift h2load")
 set -euo pipefail
 scripts="$(cd "$(dirname "$0")" && pwd)"
 cd "$scripts/.."
 runs="${RUNS:-3}" duration="${DURATION:-5}" warmup="${WARMUP:-1}" port="${PORT:-50070}"
+clients="${CLIENTS:-manifold manifold-el grpc-swift h2load}"
 swift build -c release --product TransportBench >&2
 bench="$(swift build -c release --show-bin-path)/TransportBench"
 work=$(mktemp -d)
@@ -49,15 +53,17 @@ for run in $(seq 1 "$runs"); do
     for conns in 1 4; do
         for conc in 1 4 16 64 256; do
             [ "$conc" -lt "$conns" ] && continue
-            for client in manifold manifold-el grpc-swift; do
+            for client in $clients; do
                 printf '%s\t' "$run"
+                if [ "$client" = h2load ]; then
+                    h2load_row "$conns" "$conc"
+                    continue
+                fi
                 flags=(--client "${client%-el}")
                 [ "$client" = manifold-el ] && flags+=(--on-event-loop)
                 "$bench" load "${flags[@]}" --port "$port" --connections "$conns" \
                     --concurrency "$conc" --warmup "$warmup" --duration "$duration"
             done
-            printf '%s\t' "$run"
-            h2load_row "$conns" "$conc"
         done
     done
 done | tee "$work/results.tsv" >&2

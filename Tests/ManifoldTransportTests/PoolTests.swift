@@ -1,6 +1,7 @@
 import ManifoldCore
 import ManifoldTransport
 import NIOCore
+import NIOPosix
 import TestSupport
 import Testing
 
@@ -52,6 +53,42 @@ import Testing
         try await echo(client, count: 12)
         #expect(try await stat("Peers", backend) == 3)
         #expect(client.connectionsOpened == 3)
+    }
+
+    /// Calls a loop starts in one turn share writes: the balancer picks the address, and a
+    /// call then joins the connection to it that already has a write queued, rather than
+    /// costing a write on another. Round robin over addresses is unchanged.
+    @Test func callsStartedInOneLoopTurnShareAConnectionPerAddress() async throws {
+        let a = try await EchoBackend.start(), b = try await EchoBackend.start()
+        let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var configuration = GRPCBackendClient.Configuration()
+        configuration.connectionsPerTarget = 2
+        let client = GRPCBackendClient(targets: targets(a, b), configuration: configuration, group: loop)
+        let executor = EventLoopExecutor(loop.next())
+        /// Eight calls started by one task on the loop: they all start in the loop turn after it.
+        func callEight() async throws {
+            try await withTaskExecutorPreference(executor) {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<8 {
+                        let request = try EchoBackend.request("{}", timeout: .seconds(10))
+                        group.addTask { _ = try await client.unary(request) }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+        }
+        // A call joins only a connection that is up, so the first burst opens every slot.
+        try await callEight()
+        #expect(client.connectionsOpened == 4)
+        _ = try await stat("Reset", a)
+        _ = try await stat("Reset", b)
+        try await callEight()
+        #expect(try await stat("Calls", a) == 4)
+        #expect(try await stat("Calls", b) == 4)
+        #expect(try await stat("Peers", a) == 1)
+        #expect(try await stat("Peers", b) == 1)
+        await client.shutdown()
+        try await loop.shutdownGracefully()
     }
 
     @Test func powerOfTwoChoicesAvoidsAStalledAddress() async throws {

@@ -227,23 +227,42 @@ public final class GRPCBackendClient: Sendable {
         func firstUsable(from start: Int) -> Int? {
             (0..<count).lazy.map { (start + $0) % count }.first { subchannels[$0].isUsable }
         }
+        let picked: Subchannel?
         switch configuration.balancing {
         case .roundRobin:
             let ticket = set.nextPick.add(1, ordering: .relaxed).newValue
-            if let index = firstUsable(from: ticket % count) { return subchannels[index] }
+            picked = firstUsable(from: ticket % count).map { subchannels[$0] }
         case .powerOfTwoChoices:
             // Two distinct usable slots, each found from a random start: no list is built.
             if let first = firstUsable(from: Int.random(in: 0..<count)) {
                 let second = count > 1 ? firstUsable(from: first + 1 + Int.random(in: 0..<(count - 1))) ?? first : first
                 let a = subchannels[first], b = subchannels[second]
-                return a.outstanding.load(ordering: .relaxed) <= b.outstanding.load(ordering: .relaxed) ? a : b
+                picked = a.outstanding.load(ordering: .relaxed) <= b.outstanding.load(ordering: .relaxed) ? a : b
+            } else {
+                picked = nil
             }
+        }
+        if let picked {
+            return callerSet < loops.count ? joiningQueuedWrite(picked, among: subchannels) : picked
         }
         if !subchannels.contains(where: { $0.isHealthy.load(ordering: .relaxed) }) {
             throw TransportError(.unavailable, "no healthy address for \(targetList)")
         }
         // Every healthy slot is waiting out a reconnect backoff.
         throw lastFailure ?? TransportError(.unavailable, "cannot connect to \(targetList); waiting to reconnect")
+    }
+
+    /// `picked`, or another slot to the same address whose connection already has a write
+    /// queued in this loop turn. The balancer chose the address; its slots are alike, so a
+    /// call may join the one that writes anyway and share its syscall, rather than cost one
+    /// more write on another connection. Only for a loop's own set, whose slots all live on
+    /// the caller's loop.
+    private func joiningQueuedWrite(_ picked: Subchannel, among subchannels: [Subchannel]) -> Subchannel {
+        guard configuration.connectionsPerTarget > 1, !picked.canJoinQueuedWrite else { return picked }
+        for slot in subchannels where slot !== picked && slot.address == picked.address && slot.isUsable && slot.canJoinQueuedWrite {
+            return slot
+        }
+        return picked
     }
 
     /// The set of slots for calls made on `loop`: that loop's, or with nil or a loop of

@@ -165,6 +165,13 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
 
     // MARK: - Calls
 
+    /// Whether a call started now would go out in a write already queued for this loop
+    /// turn, on a stream the peer allows at once.
+    var canJoinQueuedWrite: Bool {
+        guard flushBatch.queued, let session, closedReason == nil else { return false }
+        return streams.count < Int(session.remoteMaxConcurrentStreams)
+    }
+
     /// Starts a call; `responder` hears how it ends, however it ends.
     func start(_ request: GRPCRequest, call: CallHandle, responder: Responder) {
         guard let session, let context, closedReason == nil else {

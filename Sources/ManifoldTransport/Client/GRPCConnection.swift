@@ -167,6 +167,12 @@ public final class GRPCConnection: Sendable {
             .always { _ in expiry.cancel() }
     }
 
+    /// Whether a call started now, from a task on this connection's event loop, would ride
+    /// a write already queued for this loop turn; false from anywhere else.
+    var canJoinQueuedWrite: Bool {
+        channel.eventLoop.inEventLoop && handler.value.canJoinQueuedWrite
+    }
+
     /// Makes a unary call.
     ///
     /// Cancelling the calling task resets the call's stream (RST_STREAM CANCEL), so the

@@ -48,6 +48,15 @@ final class Subchannel: Sendable {
         self.placement = placement
     }
 
+    /// Whether a call sent here now, from a task on this slot's loop, would ride a write its
+    /// connection already has queued (`GRPCConnection.canJoinQueuedWrite`).
+    var canJoinQueuedWrite: Bool {
+        let connection = state.withLock { state -> GRPCConnection? in
+            if case .connected(let connection) = state { connection } else { nil }
+        }
+        return connection?.canJoinQueuedWrite ?? false
+    }
+
     /// Whether a call sent here now could go out: not waiting out a backoff, not shut down.
     var isAvailable: Bool {
         state.withLock { state in
