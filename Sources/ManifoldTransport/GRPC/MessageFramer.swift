@@ -24,11 +24,9 @@ enum MessageFramer {
         compression: MessageCompression?,
         allocator: ByteBufferAllocator
     ) throws(TransportError) -> ByteBuffer {
-        var payload = message
-        if let compression { payload = try compression.compress(message, allocator: allocator) }
+        var (prefix, payload) = try prefixed(message, compression: compression, allocator: allocator)
         var framed = allocator.buffer(capacity: 5 + payload.readableBytes)
-        framed.writeInteger(UInt8(compression == nil ? 0 : 1))
-        framed.writeInteger(UInt32(payload.readableBytes))
+        framed.writeWithUnsafeMutableBytes(minimumWritableBytes: 5) { prefix.read(into: $0.baseAddress!, length: 5) }
         framed.writeBuffer(&payload)
         return framed
     }

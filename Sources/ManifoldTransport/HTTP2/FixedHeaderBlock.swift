@@ -8,6 +8,8 @@ internal import CNGHTTP2
 /// `deinit`. The entries are flagged NO_COPY, so nghttp2 keeps pointing at these bytes until
 /// it has sent the request's HEADERS; the owning `NGHTTP2Session` therefore holds this block
 /// for as long as its nghttp2 session exists (its `deinit` deletes the session first).
+/// NO_COPY names are not lower-cased by nghttp2: callers pass lower-case names, as HTTP/2
+/// requires anyway.
 final class FixedHeaderBlock {
     let entries: UnsafeBufferPointer<nghttp2_nv>
     private let storage: UnsafeMutableRawPointer
@@ -19,8 +21,8 @@ final class FixedHeaderBlock {
         let entries = storage.bindMemory(to: nghttp2_nv.self, capacity: fields.count)
         var next = storage + entriesSize
         func copy(_ text: String) -> (UnsafeMutablePointer<UInt8>, Int) {
-            let start = next.assumingMemoryBound(to: UInt8.self)
             let count = text.utf8.count
+            let start = next.bindMemory(to: UInt8.self, capacity: count)
             _ = UnsafeMutableBufferPointer(start: start, count: count).initialize(from: text.utf8)
             next += count
             return (start, count)

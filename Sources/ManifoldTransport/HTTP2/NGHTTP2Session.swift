@@ -457,7 +457,7 @@ final class NGHTTP2Session {
     private func received(data: UnsafeRawBufferPointer, streamID: Int32) {
         // Most chunks point into the buffer being received: share it rather than copy.
         var bytes: ByteBuffer
-        if let slice = input.slice(at: data.baseAddress!, count: data.count) {
+        if let start = data.baseAddress, let slice = input.slice(at: start, count: data.count) {
             bytes = slice
         } else {
             bytes = allocator.buffer(capacity: data.count)
