@@ -7,39 +7,43 @@ import TestSupport
 /// Runs a gateway in-process on a free port for the duration of `body`.
 enum GatewayHarness {
     /// The example shop config pointed at a backend on `backendPort`.
-    static func shopConfig(backendPort: Int, extraRoutes: String = "") -> String {
-        """
-        server:
-          listen: 127.0.0.1:0
-        schema:
-          protos: [\(Repository.path("protos"))]
-        backends:
-          catalog:
-            services: [shop.catalog.v1.CatalogService]
-            targets: [127.0.0.1:\(backendPort)]
-            timeout: 2s
-        routes:
-          - get: /products/{id}
-            calls:
-              product:
-                rpc: shop.catalog.v1.CatalogService/GetProduct
-        \(extraRoutes)
-        """
+    static func shopConfig(backendPort: Int) -> String {
+        oneBackendConfig(
+            protos: Repository.path("protos"), name: "catalog", service: "shop.catalog.v1.CatalogService",
+            target: "127.0.0.1:\(backendPort)", backend: "timeout: 2s",
+            """
+            routes:
+              - get: /products/{id}
+                calls:
+                  product:
+                    rpc: shop.catalog.v1.CatalogService/GetProduct
+            """
+        )
     }
 
     /// A config over the test protos with one backend, `echo`, serving EchoService at
     /// `target`; `backend` adds settings to that backend (YAML lines, unindented), and
     /// `sections` follows (routes, clients).
     static func echoConfig(target: String, backend: String = "", _ sections: String) -> String {
+        oneBackendConfig(
+            protos: Repository.path("Tests/Protos"), name: "echo", service: "manifold.test.v1.EchoService",
+            target: target, backend: backend, sections
+        )
+    }
+
+    /// A config with the schema from `protos` and one backend, `name`, serving `service` at
+    /// `target`; `backend` adds settings to it (YAML lines, unindented), and `sections`
+    /// follows.
+    private static func oneBackendConfig(protos: String, name: String, service: String, target: String, backend: String, _ sections: String) -> String {
         let settings = backend.split(separator: "\n").map { "    \($0)\n" }.joined()
         return """
         server:
           listen: 127.0.0.1:0
         schema:
-          protos: [\(Repository.path("Tests/Protos"))]
+          protos: [\(protos)]
         backends:
-          echo:
-            services: [manifold.test.v1.EchoService]
+          \(name):
+            services: [\(service)]
             targets: [\(target)]
 
         """ + settings + sections

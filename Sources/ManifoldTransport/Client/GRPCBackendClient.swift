@@ -54,7 +54,8 @@ public final class GRPCBackendClient: Sendable {
         var isHealthy: Bool { slotsBySet[0][0].isHealthy.load(ordering: .relaxed) }
     }
 
-    /// The slots one set of callers picks from, over every address.
+    /// The slots one set of callers picks from, over every address: each address's
+    /// `connectionsPerTarget` slots side by side, in endpoint order.
     final class SlotSet: Sendable {
         let subchannels: [Subchannel]
         /// Round robin's position; one per set, so loops do not contend for it.
@@ -227,23 +228,23 @@ public final class GRPCBackendClient: Sendable {
         func firstUsable(from start: Int) -> Int? {
             (0..<count).lazy.map { (start + $0) % count }.first { subchannels[$0].isUsable }
         }
-        let picked: Subchannel?
+        let picked: Int?
         switch configuration.balancing {
         case .roundRobin:
             let ticket = set.nextPick.add(1, ordering: .relaxed).newValue
-            picked = firstUsable(from: ticket % count).map { subchannels[$0] }
+            picked = firstUsable(from: ticket % count)
         case .powerOfTwoChoices:
             // Two distinct usable slots, each found from a random start: no list is built.
             if let first = firstUsable(from: Int.random(in: 0..<count)) {
                 let second = count > 1 ? firstUsable(from: first + 1 + Int.random(in: 0..<(count - 1))) ?? first : first
-                let a = subchannels[first], b = subchannels[second]
-                picked = a.outstanding.load(ordering: .relaxed) <= b.outstanding.load(ordering: .relaxed) ? a : b
+                let a = subchannels[first].outstanding.load(ordering: .relaxed), b = subchannels[second].outstanding.load(ordering: .relaxed)
+                picked = a <= b ? first : second
             } else {
                 picked = nil
             }
         }
         if let picked {
-            return callerSet < loops.count ? joiningQueuedWrite(picked, among: subchannels) : picked
+            return callerSet < loops.count ? joiningQueuedWrite(picked, among: subchannels) : subchannels[picked]
         }
         if !subchannels.contains(where: { $0.isHealthy.load(ordering: .relaxed) }) {
             throw TransportError(.unavailable, "no healthy address for \(targetList)")
@@ -252,17 +253,19 @@ public final class GRPCBackendClient: Sendable {
         throw lastFailure ?? TransportError(.unavailable, "cannot connect to \(targetList); waiting to reconnect")
     }
 
-    /// `picked`, or another slot to the same address whose connection already has a write
-    /// queued in this loop turn. The balancer chose the address; its slots are alike, so a
-    /// call may join the one that writes anyway and share its syscall, rather than cost one
-    /// more write on another connection. Only for a loop's own set, whose slots all live on
-    /// the caller's loop.
-    private func joiningQueuedWrite(_ picked: Subchannel, among subchannels: [Subchannel]) -> Subchannel {
-        guard configuration.connectionsPerTarget > 1, !picked.canJoinQueuedWrite else { return picked }
-        for slot in subchannels where slot !== picked && slot.address == picked.address && slot.isUsable && slot.canJoinQueuedWrite {
+    /// The slot at `picked`, or another slot to the same address whose connection already
+    /// has a write queued in this loop turn. The balancer chose the address; its slots are
+    /// alike, so a call may join the one that writes anyway and share its syscall, rather
+    /// than cost one more write on another connection. Only for a loop's own set, whose
+    /// slots all live on the caller's loop; an address's slots sit side by side in it.
+    private func joiningQueuedWrite(_ picked: Int, among subchannels: [Subchannel]) -> Subchannel {
+        let perAddress = configuration.connectionsPerTarget
+        guard perAddress > 1, !subchannels[picked].canJoinQueuedWrite else { return subchannels[picked] }
+        let first = picked - picked % perAddress
+        for slot in subchannels[first..<first + perAddress] where slot.canJoinQueuedWrite && slot.isUsable {
             return slot
         }
-        return picked
+        return subchannels[picked]
     }
 
     /// The set of slots for calls made on `loop`: that loop's, or with nil or a loop of
