@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ManifoldComposeTests",
-            dependencies: ["ManifoldCompose", "ManifoldCore"],
+            dependencies: ["ManifoldCompose", "ManifoldCore", "TestSupport"],
             swiftSettings: manifoldSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import ManifoldCompose
 import ManifoldCore
+import TestSupport
 import Testing
 
 /// No input may crash the engine: errors are fine, traps and stack overflows are not.
@@ -145,20 +146,5 @@ import Testing
     ])
     func extremeIndexesAndSlices(expression: String, rendered: String) throws {
         #expect(JSONWriter.string(try JMESPath(expression).search(Self.document)) == rendered)
-    }
-}
-
-/// A tiny seeded generator so the random test is the same on every run.
-private struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

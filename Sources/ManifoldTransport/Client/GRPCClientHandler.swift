@@ -8,7 +8,8 @@ import NIOTLS
 /// Lifetime and threading: lives in one channel's pipeline and is touched only on that
 /// channel's event loop; `GRPCConnection` reaches it through `NIOLoopBound`. Only Sendable
 /// values (`ByteBuffer`, header lists, `TransportError`) leave it, through each call's
-/// continuation.
+/// continuation. Its hot state is `@exclusivity(unchecked)` for the reason `NGHTTP2Session`
+/// gives: one thread, and no access spans a call that could reach the same state again.
 final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -27,20 +28,20 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     /// frame, and a struct in the dictionary would be copied whole on every read.
     final class Stream {
         let responder: Responder
-        var headers: [HeaderField]?
-        var trailers: [HeaderField]?
-        var deframer: MessageDeframer?
+        @exclusivity(unchecked) var headers: [HeaderField]?
+        @exclusivity(unchecked) var trailers: [HeaderField]?
+        @exclusivity(unchecked) var deframer: MessageDeframer?
         /// A unary call's one message.
-        var message: ByteBuffer?
+        @exclusivity(unchecked) var message: ByteBuffer?
         /// DATA bytes received, and those already returned to the stream's window.
-        var receivedBytes = 0
-        var creditedBytes = 0
+        @exclusivity(unchecked) var receivedBytes = 0
+        @exclusivity(unchecked) var creditedBytes = 0
         /// Wire bytes of messages handed to a stream reader who has not taken them yet.
-        var queuedBytes = 0
+        @exclusivity(unchecked) var queuedBytes = 0
         /// Set when we ended the stream ourselves (deadline, cancel, bad data): the status
         /// the caller sees, whatever the stream close says.
-        var localFailure: TransportError?
-        var deadline: Scheduled<Void>?
+        @exclusivity(unchecked) var localFailure: TransportError?
+        @exclusivity(unchecked) var deadline: Scheduled<Void>?
 
         init(responder: Responder) {
             self.responder = responder
@@ -56,17 +57,17 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
     /// Completed by the server's first SETTINGS (or the connection's end), once.
     private let ready: EventLoopPromise<Void>
     private var isReady = false
-    private var session: NGHTTP2Session?
-    private(set) var context: ChannelHandlerContext?
+    @exclusivity(unchecked) private var session: NGHTTP2Session?
+    @exclusivity(unchecked) private(set) var context: ChannelHandlerContext?
     /// The channel's allocator, kept: reading it from the channel takes a lock each time.
     private var allocator = ByteBufferAllocator()
-    var streams: [Int32: Stream] = [:]
+    @exclusivity(unchecked) var streams = StreamTable<Stream>()
     /// Set once the connection takes no new calls, with the reason.
-    private var closedReason: TransportError?
+    @exclusivity(unchecked) private var closedReason: TransportError?
     private var keepaliveTimer: RepeatedTask?
     private var pingTimeout: Scheduled<Void>?
-    private var idleTimer: Scheduled<Void>?
-    var flushBatch = FlushBatch()
+    @exclusivity(unchecked) private var idleTimer: Scheduled<Void>?
+    @exclusivity(unchecked) var flushBatch = FlushBatch()
     /// Calls started between flushes, at most. Unbounded batches leave the server idle
     /// while a burst of calls is made and this loop idle while the server answers them; a
     /// flush every 32 keeps both busy (measured in `Benchmarks/README.md`: 256 calls in
@@ -423,9 +424,9 @@ final class GRPCClientHandler: ChannelInboundHandler, FlushBatching {
         keepaliveTimer = nil
         pingTimeout = nil
         idleTimer = nil
-        let pending = streams
+        let pending = streams.values
         streams.removeAll()
-        for (_, stream) in pending {
+        for stream in pending {
             stream.deadline?.cancel()
             Self.fail(stream.responder, stream.localFailure ?? reason)
         }

@@ -1,5 +1,6 @@
 public import NIOCore
 import ManifoldCore
+import Synchronization
 public import NIOPosix
 
 /// One HTTP/2 connection to one gRPC server, carrying many concurrent calls.
@@ -231,12 +232,26 @@ public final class GRPCConnection: Sendable {
         try? await channel.close()
     }
 
-    /// The state, written on the event loop and read from anywhere.
+    /// The state, written on the event loop and read from anywhere: by the balancer on every
+    /// call, so an atomic rather than a lock.
     private final class StateBox: Sendable {
-        private let storage = Locked<State>(.ready)
+        private let storage = Atomic<UInt8>(0)
         var value: State {
-            get { storage.withLock { $0 } }
-            set { storage.withLock { $0 = newValue } }
+            get {
+                switch storage.load(ordering: .acquiring) {
+                case 0: .ready
+                case 1: .draining
+                default: .closed
+                }
+            }
+            set {
+                let raw: UInt8 = switch newValue {
+                case .ready: 0
+                case .draining: 1
+                case .closed: 2
+                }
+                storage.store(raw, ordering: .releasing)
+            }
         }
     }
 }

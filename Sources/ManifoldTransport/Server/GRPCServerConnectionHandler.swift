@@ -39,7 +39,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, FlushBatching {
     private(set) var context: ChannelHandlerContext?
     /// The channel's allocator, kept: reading it from the channel takes a lock each time.
     private var allocator = ByteBufferAllocator()
-    private var streams: [Int32: Stream] = [:]
+    private var streams = StreamTable<Stream>()
     /// Streams with response bytes queued in nghttp2, whose handlers hear what it took.
     private var sendingStreams = Set<Int32>()
     var flushBatch = FlushBatch()
@@ -73,7 +73,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, FlushBatching {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        for (_, stream) in streams {
+        for stream in streams.values {
             stream.task?.cancel()
             stream.deadline?.cancel()
             stream.outbound.end()
@@ -84,7 +84,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, FlushBatching {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        for (_, stream) in streams { stream.task?.cancel() }
+        for stream in streams.values { stream.task?.cancel() }
         context.fireChannelInactive()
     }
 
