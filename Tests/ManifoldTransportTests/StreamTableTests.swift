@@ -3,13 +3,18 @@ import TestSupport
 import Testing
 
 /// `StreamTable` against `Dictionary` as the model, under the key patterns a connection
-/// makes: ids that only grow, a few long-lived streams among many short ones (so runs wrap
-/// around the table and collide), and ids far apart that share a home slot.
+/// makes (ids that only grow, a few long-lived streams among many short ones, jumps in the
+/// ids as a hostile peer may make), with random multipliers and with the two degenerate ones
+/// that send every id to one slot: the first (runs grow up from it) and the last (runs wrap
+/// around the end of the table).
 @Suite struct StreamTableTests {
-    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8])
-    func matchesADictionaryUnderChurn(seed: UInt64) {
+    static let everyIDToTheFirstSlot: UInt64 = 1
+    static let everyIDToTheLastSlot: UInt64 = .max
+
+    @Test(arguments: [(1, nil), (2, nil), (3, nil), (4, nil), (5, everyIDToTheFirstSlot), (6, everyIDToTheLastSlot)] as [(UInt64, UInt64?)])
+    func matchesADictionaryUnderChurn(seed: UInt64, multiplier: UInt64?) {
         var random = SplitMix64(seed: seed)
-        var table = StreamTable<Int>()
+        var table = StreamTable<Int>(multiplier: multiplier ?? random.next())
         var model: [Int32: Int] = [:]
         var nextID: Int32 = 1
         for step in 0..<20_000 {
@@ -42,9 +47,9 @@ import Testing
         #expect(table.removeValue(forKey: nextID) == nil)
     }
 
-    @Test func idsSharingAHomeSlotStayReachableAsOthersLeave() {
-        var table = StreamTable<Int32>()
-        // 16 slots before the table first grows: ids 1, 33, 65, ... all start at slot 0.
+    @Test(arguments: [everyIDToTheFirstSlot, everyIDToTheLastSlot])
+    func idsSharingAHomeSlotStayReachableAsOthersLeave(multiplier: UInt64) {
+        var table = StreamTable<Int32>(multiplier: multiplier)
         let ids: [Int32] = [1, 33, 65, 97, 3, 35]
         for id in ids { table[id] = id }
         for removed in ids {
@@ -52,6 +57,8 @@ import Testing
             for id in ids { #expect(table[id] == (ids.firstIndex(of: id)! > ids.firstIndex(of: removed)! ? id : nil)) }
         }
         #expect(table.isEmpty)
+        #expect(table.removeValue(forKey: 0) == nil)
+        #expect(table.count == 0)
     }
 
     @Test func anAbortedChangeLeavesTheTableConsistent() {

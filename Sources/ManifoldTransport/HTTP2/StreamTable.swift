@@ -2,11 +2,13 @@
 ///
 /// Not a `Dictionary`: that hashes every key with SipHash, and a connection looks a stream
 /// up several times per frame (about 2 % of a client's time at four calls in flight went to
-/// hashing and probing, measured with `perf`). Stream ids on a connection only grow, so the
-/// open ones are a window of recent ids, and `id / 2` puts them in consecutive slots of an
-/// open-addressing table kept at most half full: a lookup nearly always hits its first slot.
-/// Removal shifts the entries after a slot back (linear probing without tombstones), so a
-/// connection that runs for days never degrades.
+/// hashing and probing, measured with `perf`). Here an id hashes by one multiply and a shift
+/// (multiply-shift hashing) into an open-addressing table kept at most half full, so a
+/// lookup nearly always hits its first slot. The multiplier is drawn at random per table: a
+/// peer that picks its own stream ids (any client of the server role) cannot aim them all
+/// at one slot to make every lookup walk a long run. Removal shifts the entries after a
+/// slot back (linear probing without tombstones), so a connection that runs for days never
+/// degrades.
 struct StreamTable<Value> {
     private struct Entry {
         /// 0 marks an empty slot: stream 0 is the connection and never keys a stream.
@@ -17,13 +19,22 @@ struct StreamTable<Value> {
     /// A power of two long, or empty until the first insert.
     private var entries: [Entry] = []
     private(set) var count = 0
+    /// Odd, so distinct ids stay distinct before the shift.
+    private let multiplier: UInt64
+    /// 64 minus the log2 of `entries.count`: the product's top bits pick the slot.
+    private var shift: UInt64 = 64
+
+    /// - Parameter multiplier: fixed only by tests, to make ids collide on purpose.
+    init(multiplier: UInt64 = .random(in: .min ... .max)) {
+        self.multiplier = multiplier | 1
+    }
 
     var isEmpty: Bool { count == 0 }
 
     private var mask: Int { entries.count - 1 }
 
     private func home(of id: Int32) -> Int {
-        Int(id >> 1) & mask
+        Int(truncatingIfNeeded: (UInt64(UInt32(bitPattern: id)) &* multiplier) >> shift)
     }
 
     /// The slot holding `id`, or the empty slot where it would go.
@@ -41,7 +52,7 @@ struct StreamTable<Value> {
         // In place, so a value holding a buffer is not copied (and the buffer with it) to be
         // changed.
         _modify {
-            precondition(id > 0, "stream ids are positive")
+            precondition(id != 0, "stream 0 is the connection, not a stream")
             if (count + 1) * 2 > entries.count { grow() }
             let slot = slot(of: id)
             let wasPresent = entries[slot].id == id
@@ -63,7 +74,7 @@ struct StreamTable<Value> {
 
     @discardableResult
     mutating func removeValue(forKey id: Int32) -> Value? {
-        guard count > 0 else { return nil }
+        guard count > 0, id != 0 else { return nil }  // 0 would match an empty slot
         let slot = slot(of: id)
         guard entries[slot].id == id else { return nil }
         let value = entries[slot].value
@@ -101,6 +112,7 @@ struct StreamTable<Value> {
     private mutating func grow() {
         let old = entries
         entries = Array(repeating: Entry(), count: max(16, old.count * 2))
+        shift = UInt64(64 - entries.count.trailingZeroBitCount)
         for entry in old where entry.id != 0 {
             entries[slot(of: entry.id)] = entry
         }
