@@ -15,11 +15,12 @@ import NIOCore
 /// Flow control is manual: nghttp2 sends WINDOW_UPDATE only for bytes the owner reports
 /// consumed, so a slow reader of a stream holds back that stream's sender and nobody else.
 ///
-/// Exclusivity: the mutable state is `@exclusivity(unchecked)`. It is touched on one thread,
-/// and no access to it spans a call that could reach it again (callbacks only append to
-/// `events`; `drainEvents` hands out a copy), so Swift's run-time checks, a thread-local
-/// lookup on every access, could never fire; they cost the client about 5 % of its time per
-/// call (`Benchmarks/README.md`).
+/// Exclusivity: the mutable state is `@exclusivity(unchecked)`. It is touched on one thread.
+/// Callbacks run only inside `nghttp2_session_mem_recv` and `mem_send`, and no access to the
+/// state is open across either call or across the owner's `handle` (`drainEvents` hands out
+/// a copy of the events). So Swift's run-time checks, a thread-local lookup on every access,
+/// could never fire; they cost the client about 5 % of its time per call
+/// (`Benchmarks/README.md`).
 final class NGHTTP2Session {
     enum Role { case client, server }
 

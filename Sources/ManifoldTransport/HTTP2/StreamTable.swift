@@ -4,7 +4,7 @@
 /// up several times per frame (about 2 % of a client's time at four calls in flight went to
 /// hashing and probing, measured with `perf`). Here an id hashes by one multiply and a shift
 /// (multiply-shift hashing) into an open-addressing table kept at most half full, so a
-/// lookup nearly always hits its first slot. The multiplier is drawn at random per table: a
+/// lookup usually hits its first slot. The multiplier is drawn at random per table: a
 /// peer that picks its own stream ids (any client of the server role) cannot aim them all
 /// at one slot to make every lookup walk a long run. Removal shifts the entries after a
 /// slot back (linear probing without tombstones), so a connection that runs for days never
@@ -53,9 +53,14 @@ struct StreamTable<Value> {
         // changed.
         _modify {
             precondition(id != 0, "stream 0 is the connection, not a stream")
-            if (count + 1) * 2 > entries.count { grow() }
-            let slot = slot(of: id)
+            if entries.isEmpty { grow() }
+            var slot = slot(of: id)
             let wasPresent = entries[slot].id == id
+            // Grown only when this access may insert, so the table stays at most half full.
+            if !wasPresent, (count + 1) * 2 > entries.count {
+                grow()
+                slot = self.slot(of: id)
+            }
             // Deferred, so an access that throws still leaves the table consistent.
             defer {
                 switch (wasPresent, entries[slot].value != nil) {
