@@ -9,7 +9,7 @@ public import NIOPosix
 /// event loop.
 public final class GRPCConnection: Sendable {
     /// Where the connection is in its life.
-    public enum State: Sendable, Equatable {
+    public enum State: UInt8, Sendable, Equatable {
         /// The socket is connected and the HTTP/2 session is running.
         case ready
         /// The server sent GOAWAY: calls in flight finish, new calls must go elsewhere.
@@ -235,23 +235,11 @@ public final class GRPCConnection: Sendable {
     /// The state, written on the event loop and read from anywhere: by the balancer on every
     /// call, so an atomic rather than a lock.
     private final class StateBox: Sendable {
-        private let storage = Atomic<UInt8>(0)
+        private let storage = Atomic<UInt8>(State.ready.rawValue)
         var value: State {
-            get {
-                switch storage.load(ordering: .acquiring) {
-                case 0: .ready
-                case 1: .draining
-                default: .closed
-                }
-            }
-            set {
-                let raw: UInt8 = switch newValue {
-                case .ready: 0
-                case .draining: 1
-                case .closed: 2
-                }
-                storage.store(raw, ordering: .releasing)
-            }
+            // Only `set` writes it, so the raw value is always a state's.
+            get { State(rawValue: storage.load(ordering: .acquiring)) ?? .closed }
+            set { storage.store(newValue.rawValue, ordering: .releasing) }
         }
     }
 }
